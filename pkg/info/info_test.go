@@ -1,0 +1,150 @@
+package info
+
+import (
+	"os"
+	"testing"
+)
+
+func TestParseSplitsOnTheFirstColonOnly(t *testing.T) {
+	parsed := Parse("# Server\r\nexecutable:/usr/bin/redis-server\r\nmaster_host:fe80::1\r\n")
+	for key, want := range map[string]string{"executable": "/usr/bin/redis-server", "master_host": "fe80::1"} {
+		if got, ok := parsed.String(key); !ok || got != want {
+			t.Errorf("%s = %q, %v; want %q", key, got, ok, want)
+		}
+	}
+}
+
+func TestParseKeepsSectionsAndOrder(t *testing.T) {
+	parsed := Parse("# Persistence\r\naof_enabled:1\r\n\r\n# Replication\r\nrole:master\r\n")
+	if !parsed.HasSection("persistence") || !parsed.HasSection("Replication") {
+		t.Fatalf("sections not recorded: %+v", parsed.sections)
+	}
+	persistence := parsed.Section("Persistence")
+	if len(persistence) != 1 || persistence[0].Key != "aof_enabled" {
+		t.Fatalf("Section(persistence) = %+v", persistence)
+	}
+	if got := parsed.Fields(); len(got) != 2 || got[1] != (Field{Section: "replication", Key: "role", Value: "master"}) {
+		t.Fatalf("Fields() = %+v", got)
+	}
+}
+
+func TestParseKeepsRepeatedKeysAndLooksUpTheFirst(t *testing.T) {
+	parsed := Parse("# Modules\nmodule:name=search,ver=1\nmodule:name=json,ver=2\n")
+	if n := len(parsed.Section("modules")); n != 2 {
+		t.Fatalf("kept %d module lines, want 2", n)
+	}
+	if got, _ := parsed.String("module"); got != "name=search,ver=1" {
+		t.Fatalf("String(module) = %q, want the first line", got)
+	}
+}
+
+func TestParseSkipsWhatItDoesNotUnderstand(t *testing.T) {
+	parsed := Parse("garbage without colon\n:no key\n\x00\xff\n   \naof_enabled:1\n")
+	if got := len(parsed.Fields()); got != 1 {
+		t.Fatalf("kept %d fields, want only aof_enabled: %+v", got, parsed.Fields())
+	}
+}
+
+func TestAbsentIsNotZero(t *testing.T) {
+	parsed := Parse("aof_rewrites_consecutive_failures:0\n")
+	if v, ok := parsed.Int("aof_rewrites_consecutive_failures"); !ok || v != 0 {
+		t.Fatalf("present zero: got %d, %v", v, ok)
+	}
+	if _, ok := parsed.Int("aof_base_size"); ok {
+		t.Fatal("absent field reported as present")
+	}
+	if _, ok := parsed.Float("aof_base_size"); ok {
+		t.Fatal("absent field reported as present")
+	}
+}
+
+func TestTypedValues(t *testing.T) {
+	tests := []struct {
+		raw       string
+		wantKind  Kind
+		wantInt   int64
+		wantFloat float64
+	}{
+		{"0", KindInt, 0, 0},
+		{"-1", KindInt, -1, -1},
+		{"67108864", KindInt, 67108864, 67108864},
+		{"0.00", KindFloat, 0, 0},
+		{"7.76", KindFloat, 0, 7.76},
+		{"1e3", KindFloat, 0, 1000},
+		{"ok", KindString, 0, 0},
+		{"err", KindString, 0, 0},
+		{"inf", KindString, 0, 0},
+		{"nan", KindString, 0, 0},
+		{"", KindString, 0, 0},
+		{"-", KindString, 0, 0},
+		{"1.2.3", KindString, 0, 0},
+		{"99999999999999999999999", KindFloat, 0, 1e23},
+		{"name=search,ver=1", KindString, 0, 0},
+	}
+	for _, tt := range tests {
+		got := Type(tt.raw)
+		if got.Kind != tt.wantKind || got.Int != tt.wantInt || got.Float != tt.wantFloat || got.Raw != tt.raw {
+			t.Errorf("Type(%q) = %+v; want kind %d int %d float %g", tt.raw, got, tt.wantKind, tt.wantInt, tt.wantFloat)
+		}
+	}
+}
+
+func TestParseRealRedis70Reply(t *testing.T) {
+	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed := Parse(string(raw))
+	for _, section := range []string{"server", "memory", "persistence", "replication"} {
+		if !parsed.HasSection(section) {
+			t.Errorf("section %s missing", section)
+		}
+	}
+	if v, _ := parsed.String("aof_last_bgrewrite_status"); v != "ok" {
+		t.Errorf("aof_last_bgrewrite_status = %q", v)
+	}
+	if v, ok := parsed.Int("aof_enabled"); !ok || v != 1 {
+		t.Errorf("aof_enabled = %d, %v", v, ok)
+	}
+	if v, ok := parsed.Float("current_fork_perc"); !ok || v != 0 {
+		t.Errorf("current_fork_perc = %g, %v", v, ok)
+	}
+	if v, _ := parsed.String("role"); v != "master" {
+		t.Errorf("role = %q", v)
+	}
+	if v, _ := parsed.String("redis_version"); v != "7.0.15" {
+		t.Errorf("redis_version = %q (a version is a string, not a float)", v)
+	}
+}
+
+// FuzzParse checks the parser's promises on any input: no panic, every field has a key without
+// colon or CR, the first-colon rule holds, and lookups agree with Fields.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"redis-7.0.15-persistence.txt", "redis-7.0.15-server-memory-persistence-replication.txt"} {
+		raw, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(raw))
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		parsed := Parse(text)
+		for _, field := range parsed.Fields() {
+			if field.Key == "" {
+				t.Fatalf("empty key in %+v", field)
+			}
+			for _, r := range field.Key {
+				if r == ':' || r == '\r' || r == '\n' {
+					t.Fatalf("key %q holds a separator", field.Key)
+				}
+			}
+			got, ok := parsed.String(field.Key)
+			if !ok {
+				t.Fatalf("Fields has %q but String does not", field.Key)
+			}
+			if typed := Type(got); typed.Kind == KindInt && float64(typed.Int) != typed.Float {
+				t.Fatalf("int %q has float %g", got, typed.Float)
+			}
+		}
+	})
+}

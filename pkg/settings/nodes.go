@@ -1,0 +1,118 @@
+package settings
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Node is one configured Redis node.
+type Node struct {
+	// Name is the display name; it defaults to the address.
+	Name string
+	// Address is what the administrator typed; it is the node's `instance` label.
+	Address string
+	// Network is "tcp" or "unix"; Dial is host:port or the socket path.
+	Network string
+	Dial    string
+	// TLS is set by a rediss:// address (the data source's TLS switch applies on top).
+	TLS bool
+}
+
+// Host is the host part of a TCP address, for TLS server-name checks.
+func (n Node) Host() string {
+	host, _, err := net.SplitHostPort(n.Dial)
+	if err != nil {
+		return n.Dial
+	}
+	return host
+}
+
+func parseNodes(stored []jsonNode) ([]Node, error) {
+	if len(stored) == 0 {
+		return nil, &FieldError{Field: "nodes", Problem: "is empty; add at least one Redis node (host:port, redis://, rediss:// or a unix socket path)"}
+	}
+	nodes := make([]Node, 0, len(stored))
+	seen := map[string]string{}
+	for i, entry := range stored {
+		field := fmt.Sprintf("nodes[%d].address", i)
+		node, problem := parseAddress(strings.TrimSpace(entry.Address))
+		if problem != "" {
+			return nil, &FieldError{Field: field, Problem: problem}
+		}
+		node.Name = strings.TrimSpace(entry.Name)
+		if node.Name == "" {
+			node.Name = node.Address
+		}
+		for _, identity := range []string{node.Name, node.Address} {
+			if other, taken := seen[identity]; taken && other != field {
+				return nil, &FieldError{Field: field, Problem: fmt.Sprintf("%q is used twice (also by %s); names and addresses must be unique", identity, other)}
+			}
+			seen[identity] = field
+		}
+		nodes = append(nodes, node)
+	}
+	return nodes, nil
+}
+
+// parseAddress returns the node or a problem that names the value and says how to fix it.
+func parseAddress(address string) (Node, string) {
+	switch {
+	case address == "":
+		return Node{}, "is empty; write host:port, redis://host:port, rediss://host:port or a socket path"
+	case strings.Contains(address, "@"):
+		// Checked first so that no later message quotes a password typed into the address.
+		return Node{}, "holds credentials; remove them from the address and put the password in the Password field (it is stored encrypted)"
+	case strings.HasPrefix(address, "unix://"):
+		return socketNode(address, strings.TrimPrefix(address, "unix://"))
+	case strings.HasPrefix(address, "/"):
+		return socketNode(address, address)
+	case strings.Contains(address, "://"):
+		return urlNode(address)
+	}
+	return tcpNode(address, address, "")
+}
+
+func socketNode(address, path string) (Node, string) {
+	if !strings.HasPrefix(path, "/") {
+		return Node{}, fmt.Sprintf("%q: a unix socket needs an absolute path, e.g. unix:///run/redis/redis.sock", address)
+	}
+	return Node{Address: address, Network: "unix", Dial: path}, ""
+}
+
+func urlNode(address string) (Node, string) {
+	parsed, err := url.Parse(address)
+	if err != nil {
+		// url's error repeats the whole input, which may hold credentials: keep only the scheme.
+		return Node{}, "is not a valid URL; write redis://host:port or rediss://host:port"
+	}
+	switch parsed.Scheme {
+	case "redis", "rediss":
+	default:
+		return Node{}, fmt.Sprintf("%q: unsupported scheme %q; use redis://, rediss:// or unix://", address, parsed.Scheme)
+	}
+	if parsed.Host == "" {
+		return Node{}, fmt.Sprintf("%q has no host; write %s://host:port", address, parsed.Scheme)
+	}
+	hostPort := parsed.Host
+	if parsed.Port() == "" {
+		hostPort = net.JoinHostPort(parsed.Hostname(), "6379")
+	}
+	return tcpNode(address, hostPort, parsed.Scheme)
+}
+
+func tcpNode(address, hostPort, scheme string) (Node, string) {
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return Node{}, fmt.Sprintf("%q is not host:port (e.g. redis-1:6379, [::1]:6379, redis://redis-1:6379 or /run/redis.sock)", address)
+	}
+	if host == "" {
+		return Node{}, fmt.Sprintf("%q has no host", address)
+	}
+	if number, err := strconv.Atoi(port); err != nil || number < 1 || number > 65535 {
+		return Node{}, fmt.Sprintf("%q: port %q is not a number from 1 to 65535", address, port)
+	}
+	return Node{Address: address, Network: "tcp", Dial: net.JoinHostPort(host, port), TLS: scheme == "rediss"}, ""
+}
