@@ -1,0 +1,110 @@
+package state
+
+import (
+	"fmt"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+)
+
+// Status is the Last AOF Rewrite Status card's value.
+type Status string
+
+const (
+	StatusOK            Status = "ok"          // AOF on, last completed rewrite succeeded
+	StatusErr           Status = "err"         // AOF on, last completed rewrite failed
+	StatusNotApplicable Status = "n/a"         // AOF off: the stale status field is ignored
+	StatusUnreachable   Status = "unreachable" // no answer: refused, timeout, DNS, auth, TLS
+	StatusRestricted    Status = "restricted"  // answers, but refuses INFO or hides the AOF fields
+)
+
+// stuckAfter is how many failed rewrites in a row make an err "stuck" rather than transient: the
+// spec's "stuck on err across multiple rewrite attempts".
+const stuckAfter = 2
+
+// Card is one node's card: the status, a short reason, and the context beside it.
+type Card struct {
+	Status Status
+	Reason string
+	Role   string // "primary" or "replica"; "" when unknown
+
+	AOFEnabled          *bool
+	RewriteInProgress   bool // the status shown is the previous attempt's (stale by one)
+	RewriteRunningSec   *int64
+	RewriteScheduled    bool
+	ConsecutiveFailures *int64 // nil on servers that do not report it (before 7.0)
+	Stuck               bool
+	WriteStatus         *string // aof_last_write_status: a separate, more serious signal
+	CurrentSize         *int64
+	BaseSize            *int64
+	GrowthPercent       *float64 // current over base
+	TriggerPercent      *int64   // auto-aof-rewrite-percentage, when CONFIG is allowed
+	// GrowthOverTrigger is GrowthPercent / TriggerPercent once the file is past
+	// auto-aof-rewrite-min-size (0 below it: Redis would not rewrite yet); 1 means a rewrite is
+	// due. nil when the trigger is unknown or automatic rewrites are off.
+	GrowthOverTrigger *float64
+	LastCowSize       *int64
+	LastRewriteSec    *int64
+}
+
+// Evaluate applies the card's rules to one node's reading.
+func Evaluate(reading node.Reading) Card {
+	if failure := reading.Err; failure != nil {
+		status := StatusUnreachable
+		if failure.Kind == node.KindInfoRefused {
+			status = StatusRestricted
+		}
+		return Card{Status: status, Reason: fmt.Sprintf("%s: %s; %s", failure.Kind, failure.Detail, failure.Hint())}
+	}
+	f := factsOf(reading)
+	card := withContext(f)
+	switch {
+	case f.aofEnabled == nil || f.rewriteStatus == nil:
+		card.Status = StatusRestricted
+		card.Reason = "INFO persistence has no aof_enabled or aof_last_bgrewrite_status: a managed or Redis-compatible server that does not report AOF state; use its backup history"
+		return card
+	case *f.aofEnabled == 0:
+		card.Status = StatusNotApplicable
+		card.Reason = fmt.Sprintf("AOF is off (appendonly no); the last rewrite status it still prints (%s) is stale and ignored", *f.rewriteStatus)
+		return card
+	case *f.rewriteStatus == "ok":
+		card.Status = StatusOK
+		card.Reason = "last AOF rewrite succeeded"
+	case *f.rewriteStatus == "err":
+		card.Status = StatusErr
+		card.Reason = errReason(card)
+	default:
+		card.Status = StatusRestricted
+		card.Reason = fmt.Sprintf("aof_last_bgrewrite_status is %q, neither ok nor err: a server this plugin does not understand", *f.rewriteStatus)
+		return card
+	}
+	if card.RewriteInProgress {
+		card.Reason += "; a rewrite is running now, so this is the previous attempt's result"
+	}
+	if card.WriteStatus != nil && *card.WriteStatus == "err" {
+		card.Reason += "; AOF WRITES ARE FAILING (aof_last_write_status:err): recent writes may not be on disk"
+	}
+	return card
+}
+
+func errReason(card Card) string {
+	reason := "last AOF rewrite failed: check disk space and fork headroom (Redis log), then run BGREWRITEAOF"
+	switch {
+	case card.ConsecutiveFailures == nil:
+	case card.Stuck:
+		reason += fmt.Sprintf("; stuck: %d failures in a row", *card.ConsecutiveFailures)
+	default:
+		reason += "; first failure in a row, may be transient"
+	}
+	return reason
+}
+
+func growthOverTrigger(growth *float64, current *int64, trigger node.RewriteTrigger) *float64 {
+	if growth == nil || current == nil || trigger.Percent <= 0 {
+		return nil
+	}
+	ratio := 0.0
+	if *current >= trigger.MinSizeBytes {
+		ratio = *growth / float64(trigger.Percent)
+	}
+	return &ratio
+}
