@@ -1,0 +1,50 @@
+package frames
+
+import (
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
+)
+
+// Alerting returns dataplane numeric-multi frames: one frame per node and metric, one nullable
+// number, the node's identity in labels. Grafana alerting takes the dataplane path because the
+// first frame has a type and a non-zero type version. An empty metric returns every metric.
+func Alerting(cards []NodeCard, metric models.Metric) data.Frames {
+	metrics := models.Metrics
+	if metric != "" {
+		metrics = []models.Metric{metric}
+	}
+	var frames data.Frames
+	for _, m := range metrics {
+		for _, nc := range cards {
+			labels := data.Labels{"instance": nc.Node.Address, "node": nc.Node.Name, "role": roleLabel(nc.Card.Role)}
+			value := signalValue(state.SignalsOf(nc.Card), m)
+			frame := data.NewFrame(string(m), data.NewField(string(m), labels, []*float64{value}))
+			frame.Meta = &data.FrameMeta{Type: data.FrameTypeNumericMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
+			frames = append(frames, frame)
+		}
+	}
+	if len(frames) > 0 {
+		frames[0].Meta.Notices = notices(cards)
+	}
+	return frames
+}
+
+func signalValue(s state.Signals, metric models.Metric) *float64 {
+	switch metric {
+	case models.MetricNodeUp:
+		return &s.NodeUp
+	case models.MetricAOFEnabled:
+		return s.AOFEnabled
+	case models.MetricRewriteOK:
+		return s.RewriteOK
+	case models.MetricWriteOK:
+		return s.WriteOK
+	case models.MetricConsecutiveFailures:
+		return s.ConsecutiveFailures
+	case models.MetricGrowthRatio:
+		return s.GrowthOverTrigger
+	}
+	return nil
+}

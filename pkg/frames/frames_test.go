@@ -1,0 +1,120 @@
+package frames
+
+import (
+	"flag"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/experimental"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fleet is one node in each state the card shows, starting from a real Redis 7.0.15 reply.
+func fleet(t *testing.T) []node.Reading {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := string(raw)
+	replace := func(pairs ...string) info.Info { return info.Parse(strings.NewReplacer(pairs...).Replace(real)) }
+	trigger := node.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}
+	return []node.Reading{
+		{Node: nodeAt("healthy", "10.0.0.1:6379"), Info: info.Parse(real), Trigger: trigger},
+		{Node: nodeAt("failing", "10.0.0.2:6379"), Trigger: trigger, Info: replace(
+			"aof_last_bgrewrite_status:ok", "aof_last_bgrewrite_status:err",
+			"aof_rewrites_consecutive_failures:0", "aof_rewrites_consecutive_failures:3",
+			"aof_current_size:50", "aof_current_size:400000000", "aof_base_size:0", "aof_base_size:100000000")},
+		{Node: nodeAt("aof-off", "10.0.0.3:6379"), Info: replace("aof_enabled:1", "aof_enabled:0", "aof_last_bgrewrite_status:ok", "aof_last_bgrewrite_status:err")},
+		{Node: nodeAt("rewriting", "10.0.0.4:6379"), Trigger: trigger, Info: replace(
+			"aof_rewrite_in_progress:0", "aof_rewrite_in_progress:1", "aof_current_rewrite_time_sec:-1", "aof_current_rewrite_time_sec:42", "role:master", "role:slave")},
+		{Node: nodeAt("down", "10.0.0.5:6379"), Err: &node.Error{Kind: node.KindRefused, Detail: "dial tcp 10.0.0.5:6379: connect: connection refused"}},
+		{Node: nodeAt("managed", "10.0.0.6:6379"), Err: &node.Error{Kind: node.KindInfoRefused, Detail: "ERR unknown command 'INFO'"}},
+	}
+}
+
+func nodeAt(name, address string) settings.Node {
+	return settings.Node{Name: name, Address: address, Network: "tcp", Dial: address}
+}
+
+func cardsOf(readings []node.Reading) []NodeCard {
+	cards := make([]NodeCard, len(readings))
+	for i, r := range readings {
+		cards[i] = NodeCard{Node: r.Node, Card: state.Evaluate(r)}
+	}
+	return cards
+}
+
+func TestCardFrameGolden(t *testing.T) {
+	response := backend.DataResponse{Frames: data.Frames{Card(cardsOf(fleet(t)))}}
+	experimental.CheckGoldenJSONResponse(t, "testdata", "card", &response, *update)
+}
+
+func TestAlertingFramesGolden(t *testing.T) {
+	response := backend.DataResponse{Frames: Alerting(cardsOf(fleet(t)), models.MetricRewriteOK)}
+	experimental.CheckGoldenJSONResponse(t, "testdata", "alerting-aof_rewrite_ok", &response, *update)
+}
+
+func TestRawFrameGolden(t *testing.T) {
+	response := backend.DataResponse{Frames: data.Frames{Raw(fleet(t))}}
+	experimental.CheckGoldenJSONResponse(t, "testdata", "raw", &response, *update)
+}
+
+func TestAlertingFramesAreDataplaneNumericMulti(t *testing.T) {
+	cards := cardsOf(fleet(t))
+	frames := Alerting(cards, "")
+	if want := len(cards) * len(models.Metrics); len(frames) != want {
+		t.Fatalf("got %d frames, want one per node and metric (%d)", len(frames), want)
+	}
+	for _, frame := range frames {
+		if frame.Meta == nil || frame.Meta.Type != data.FrameTypeNumericMulti || frame.Meta.TypeVersion.IsZero() {
+			t.Fatalf("frame %s has no dataplane type/version: %+v", frame.Name, frame.Meta)
+		}
+		if len(frame.Fields) != 1 || frame.Fields[0].Len() != 1 || frame.Fields[0].Type() != data.FieldTypeNullableFloat64 {
+			t.Fatalf("frame %s is not one nullable number", frame.Name)
+		}
+		labels := frame.Fields[0].Labels
+		if labels["instance"] == "" || labels["role"] == "" || labels["node"] == "" {
+			t.Fatalf("frame %s lacks identity labels: %v", frame.Name, labels)
+		}
+	}
+}
+
+func TestAOFOffCannotFireTheRewriteAlert(t *testing.T) {
+	for _, frame := range Alerting(cardsOf(fleet(t)), models.MetricRewriteOK) {
+		value := frame.Fields[0].At(0).(*float64)
+		node := frame.Fields[0].Labels["node"]
+		switch node {
+		case "aof-off", "down", "managed":
+			if value != nil {
+				t.Errorf("%s: aof_rewrite_ok = %v, want null so no threshold can fire", node, *value)
+			}
+		case "failing":
+			if value == nil || *value != 0 {
+				t.Errorf("failing: aof_rewrite_ok = %v, want 0", value)
+			}
+		case "rewriting":
+			if value == nil || *value != 1 {
+				t.Errorf("rewriting after an ok: aof_rewrite_ok = %v, want 1 (previous result)", value)
+			}
+		}
+	}
+}
+
+func TestNoticesNameTheNodesThatCouldNotBeJudged(t *testing.T) {
+	got := Card(cardsOf(fleet(t))).Meta.Notices
+	if len(got) != 2 || !strings.Contains(got[0].Text, "down (10.0.0.5:6379) is unreachable: refused") ||
+		!strings.Contains(got[1].Text, "managed (10.0.0.6:6379) is restricted") {
+		t.Fatalf("notices = %+v", got)
+	}
+}

@@ -1,0 +1,24 @@
+package frames
+
+import (
+	"fmt"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
+)
+
+// notices tell the panel which nodes could not be judged, and why, without failing the query.
+func notices(cards []NodeCard) []data.Notice {
+	var result []data.Notice
+	for _, nc := range cards {
+		if nc.Card.Status != state.StatusUnreachable && nc.Card.Status != state.StatusRestricted {
+			continue
+		}
+		result = append(result, data.Notice{
+			Severity: data.NoticeSeverityWarning,
+			Text:     fmt.Sprintf("%s (%s) is %s: %s", nc.Node.Name, nc.Node.Address, nc.Card.Status, nc.Card.Reason),
+		})
+	}
+	return result
+}

@@ -1,0 +1,72 @@
+// Package models defines the query model: the query types and alert metrics dashboards and alert
+// rules are written against. They are defined here once for the backend.
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// QueryType routes a query (the `queryType` of a Grafana query).
+type QueryType string
+
+const (
+	QueryCard     QueryType = "card"     // one row per node: the card status and its context
+	QueryAlerting QueryType = "alerting" // dataplane numeric-multi series for alert rules
+	QueryRaw      QueryType = "raw"      // every INFO persistence field per node
+	QuerySiblings QueryType = "siblings" // the sibling cards Redis itself can answer
+)
+
+// QueryTypes lists every query type, for routing and documentation.
+var QueryTypes = []QueryType{QueryCard, QueryAlerting, QueryRaw, QuerySiblings}
+
+// Metric names one alerting series.
+type Metric string
+
+const (
+	MetricNodeUp              Metric = "node_up"
+	MetricAOFEnabled          Metric = "aof_enabled"
+	MetricRewriteOK           Metric = "aof_rewrite_ok"
+	MetricWriteOK             Metric = "aof_write_ok"
+	MetricConsecutiveFailures Metric = "aof_rewrites_consecutive_failures"
+	MetricGrowthRatio         Metric = "aof_growth_ratio"
+)
+
+// Metrics lists every alerting metric in the order frames are returned.
+var Metrics = []Metric{MetricNodeUp, MetricAOFEnabled, MetricRewriteOK, MetricWriteOK, MetricConsecutiveFailures, MetricGrowthRatio}
+
+// Query is the JSON a panel or alert rule sends, beyond Grafana's own keys.
+type Query struct {
+	// Nodes filters by node name or address; empty means every configured node.
+	Nodes []string `json:"nodes"`
+	// Metric picks one alerting series; empty means all of them (fine for panels, not for rules).
+	Metric Metric `json:"metric"`
+}
+
+// ParseQuery reads and checks a query's JSON.
+func ParseQuery(raw json.RawMessage) (Query, error) {
+	var query Query
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &query); err != nil {
+			return Query{}, fmt.Errorf("the query is not valid JSON for this data source: %w", err)
+		}
+	}
+	if query.Metric != "" && !query.Metric.valid() {
+		names := make([]string, len(Metrics))
+		for i, m := range Metrics {
+			names[i] = string(m)
+		}
+		return Query{}, fmt.Errorf("metric %q is not one of %s", query.Metric, strings.Join(names, ", "))
+	}
+	return query, nil
+}
+
+func (m Metric) valid() bool {
+	for _, known := range Metrics {
+		if m == known {
+			return true
+		}
+	}
+	return false
+}
