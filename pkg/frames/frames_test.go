@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -117,4 +118,18 @@ func TestNoticesNameTheNodesThatCouldNotBeJudged(t *testing.T) {
 		!strings.Contains(got[1].Text, "managed (10.0.0.6:6379) is restricted") {
 		t.Fatalf("notices = %+v", got)
 	}
+}
+
+func TestSiblingsFrameGolden(t *testing.T) {
+	var rows []NodeSiblings
+	for _, r := range fleet(t) {
+		row := NodeSiblings{Node: r.Node, Siblings: state.SiblingsOf(r, time.Unix(1795491900, 0))}
+		if r.Err != nil {
+			text := r.Err.Error()
+			row.Err = &text
+		}
+		rows = append(rows, row)
+	}
+	response := backend.DataResponse{Frames: data.Frames{Siblings(rows)}}
+	experimental.CheckGoldenJSONResponse(t, "testdata", "siblings", &response, *update)
 }

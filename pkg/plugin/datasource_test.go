@@ -2,27 +2,89 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
-func TestQueryData(t *testing.T) {
-	ds := Datasource{}
-
-	resp, err := ds.QueryData(
-		context.Background(),
-		&backend.QueryDataRequest{
-			Queries: []backend.DataQuery{
-				{RefID: "A"},
-			},
-		},
-	)
+func newDatasource(t *testing.T, jsonData string, secure map[string]string) *Datasource {
+	t.Helper()
+	instance, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{UID: "test", JSONData: []byte(jsonData), DecryptedSecureJSONData: secure})
 	if err != nil {
-		t.Error(err)
+		t.Fatal(err)
 	}
+	ds := instance.(*Datasource)
+	t.Cleanup(ds.Dispose)
+	return ds
+}
 
-	if len(resp.Responses) != 1 {
-		t.Fatal("QueryData must return a response")
+func query(t *testing.T, ds *Datasource, queryType, model string) backend.DataResponse {
+	t.Helper()
+	response, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{{RefID: "A", QueryType: queryType, JSON: json.RawMessage(model)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response.Responses["A"]
+}
+
+func TestInvalidSettingsAreReportedByHealthAndQueries(t *testing.T) {
+	ds := newDatasource(t, `{"nodes":[{"address":"cache-1"}]}`, nil)
+	health, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	if err != nil || health.Status != backend.HealthStatusError || !strings.Contains(health.Message, `setting nodes[0].address: "cache-1" is not host:port`) {
+		t.Fatalf("health = %+v, %v", health, err)
+	}
+	response := query(t, ds, "card", `{}`)
+	if response.Error == nil || !strings.Contains(response.Error.Error(), "settings are invalid") || response.ErrorSource != backend.ErrorSourceDownstream {
+		t.Fatalf("query response = %+v", response)
+	}
+}
+
+func TestQueriesThatCannotRunAreDownstreamErrors(t *testing.T) {
+	ds := newDatasource(t, `{"nodes":[{"address":"127.0.0.1:1","name":"one"}]}`, nil)
+	tests := map[string]struct{ queryType, model, want string }{
+		"unknown query type":   {"size", `{}`, `unknown queryType "size"; use one of card, alerting, raw, siblings`},
+		"unknown metric":       {"alerting", `{"metric":"bogus"}`, `metric "bogus" is not one of`},
+		"node not configured":  {"card", `{"nodes":["10.9.9.9:6379"]}`, `"10.9.9.9:6379", which this data source does not configure; configured nodes: "one"`},
+		"model of wrong shape": {"raw", `{"nodes":5}`, "not valid JSON"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			response := query(t, ds, tt.queryType, tt.model)
+			if response.Error == nil || !strings.Contains(response.Error.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", response.Error, tt.want)
+			}
+			if response.ErrorSource != backend.ErrorSourceDownstream || response.Status != backend.StatusBadRequest {
+				t.Fatalf("source %q status %d, want downstream 400", response.ErrorSource, response.Status)
+			}
+		})
+	}
+}
+
+type recordingSender struct{ responses []*backend.CallResourceResponse }
+
+func (r *recordingSender) Send(response *backend.CallResourceResponse) error {
+	r.responses = append(r.responses, response)
+	return nil
+}
+
+func TestNodesResourceListsConfiguredNodesOnly(t *testing.T) {
+	ds := newDatasource(t, `{"nodes":[{"address":"127.0.0.1:7001","name":"cache-1"},{"address":"rediss://127.0.0.1:7002"}]}`,
+		map[string]string{"password": "hunter2"})
+	sender := &recordingSender{}
+	if err := ds.CallResource(context.Background(), &backend.CallResourceRequest{Path: "nodes", Method: http.MethodGet}, sender); err != nil {
+		t.Fatal(err)
+	}
+	body := string(sender.responses[0].Body)
+	if sender.responses[0].Status != http.StatusOK || body != `[{"name":"cache-1","address":"127.0.0.1:7001"},{"name":"rediss://127.0.0.1:7002","address":"rediss://127.0.0.1:7002"}]` {
+		t.Fatalf("got %d %s", sender.responses[0].Status, body)
+	}
+	if err := ds.CallResource(context.Background(), &backend.CallResourceRequest{Path: "keys", Method: http.MethodGet}, sender); err != nil {
+		t.Fatal(err)
+	}
+	if sender.responses[1].Status != http.StatusNotFound {
+		t.Fatalf("unknown resource answered %d", sender.responses[1].Status)
 	}
 }

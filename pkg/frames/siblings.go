@@ -1,0 +1,48 @@
+package frames
+
+import (
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
+)
+
+// NodeSiblings is one node's sibling values; Err explains a node that could not be read.
+type NodeSiblings struct {
+	Node     settings.Node
+	Siblings state.Siblings
+	Err      *string
+}
+
+// Siblings returns the sibling-cards frame: one row per node.
+func Siblings(rows []NodeSiblings) *data.Frame {
+	n := len(rows)
+	names, instances, roles, errs := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
+	saveAge, changes, used, maxMemory, uptime, replicas := make([]*int64, n), make([]*int64, n), make([]*int64, n), make([]*int64, n), make([]*int64, n), make([]*int64, n)
+	saveStatus := make([]*string, n)
+	saving := make([]bool, n)
+	usedPercent, fragmentation := make([]*float64, n), make([]*float64, n)
+	for i, row := range rows {
+		s := row.Siblings
+		names[i], instances[i], roles[i], errs[i] = row.Node.Name, row.Node.Address, roleLabel(s.Role), row.Err
+		saveAge[i], saveStatus[i], saving[i], changes[i] = s.LastRDBSaveAgeSec, s.RDBLastSaveStatus, s.RDBSaveInProgress, s.RDBChangesSinceSave
+		used[i], maxMemory[i], usedPercent[i], fragmentation[i] = s.UsedMemory, s.MaxMemory, s.MemoryUsedPercent, s.FragmentationRatio
+		uptime[i], replicas[i] = s.UptimeSec, s.ConnectedReplicas
+	}
+	return data.NewFrame("siblings",
+		data.NewField("node", nil, names),
+		data.NewField("instance", nil, instances),
+		data.NewField("role", nil, roles),
+		data.NewField("error", nil, errs),
+		data.NewField("last_rdb_save_age", nil, saveAge).SetConfig(&data.FieldConfig{DisplayName: "Last RDB save", Unit: unitSeconds}),
+		data.NewField("rdb_last_bgsave_status", nil, saveStatus),
+		data.NewField("rdb_bgsave_in_progress", nil, saving),
+		data.NewField("rdb_changes_since_last_save", nil, changes),
+		data.NewField("used_memory", nil, used).SetConfig(&data.FieldConfig{Unit: unitBytes}),
+		data.NewField("maxmemory", nil, maxMemory).SetConfig(&data.FieldConfig{Unit: unitBytes}),
+		data.NewField("memory_used_percent", nil, usedPercent).SetConfig(&data.FieldConfig{DisplayName: "Memory used vs maxmemory", Unit: unitPercent}),
+		data.NewField("mem_fragmentation_ratio", nil, fragmentation).SetConfig(&data.FieldConfig{DisplayName: "Memory fragmentation ratio"}),
+		data.NewField("uptime", nil, uptime).SetConfig(&data.FieldConfig{DisplayName: "Instance uptime", Unit: unitSeconds}),
+		data.NewField("connected_replicas", nil, replicas).SetConfig(&data.FieldConfig{DisplayName: "Connected replicas"}),
+	)
+}

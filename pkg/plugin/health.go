@@ -1,0 +1,50 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
+)
+
+// CheckHealth ("Save & test") reads every node once and reports, in one message, how many answer,
+// whether AOF is on for each, and each failure with its kind and what to check.
+func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	if d.settingsErr != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.settingsErr.Error()}, nil
+	}
+	selected, _ := d.pool.Select(nil)
+	cards := evaluate(d.pool.Read(ctx, selected, cardRequest))
+	answered := 0
+	lines := make([]string, len(cards))
+	for i, nc := range cards {
+		if nc.Card.Status != state.StatusUnreachable && nc.Card.Status != state.StatusRestricted {
+			answered++
+		}
+		lines[i] = fmt.Sprintf("%s (%s): %s", nc.Node.Name, nc.Node.Address, healthLine(nc.Card))
+	}
+	status := backend.HealthStatusOk
+	if answered < len(cards) {
+		status = backend.HealthStatusError
+	}
+	summary := fmt.Sprintf("%d of %d Redis nodes answered INFO", answered, len(cards))
+	details, err := json.Marshal(map[string]string{"verboseMessage": strings.Join(lines, "\n")})
+	if err != nil {
+		return nil, err
+	}
+	return &backend.CheckHealthResult{Status: status, Message: summary + ". " + strings.Join(lines, "; "), JSONDetails: details}, nil
+}
+
+func healthLine(card state.Card) string {
+	switch card.Status {
+	case state.StatusUnreachable, state.StatusRestricted:
+		return string(card.Status) + ", " + card.Reason
+	case state.StatusNotApplicable:
+		return "AOF off"
+	}
+	return "AOF on, last rewrite " + string(card.Status)
+}

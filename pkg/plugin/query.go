@@ -1,0 +1,139 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
+)
+
+// What each query type reads from a node, in one round trip.
+var (
+	cardRequest     = node.Request{Sections: []string{"persistence", "replication"}, RewriteTrigger: true}
+	rawRequest      = node.Request{Sections: []string{"persistence"}}
+	siblingsRequest = node.Request{Sections: []string{"server", "memory", "persistence", "replication"}}
+)
+
+// queryHandler turns one query and the readings it asked for into frames.
+type queryHandler struct {
+	request node.Request
+	frames  func(query models.Query, readings []node.Reading) data.Frames
+}
+
+func (d *Datasource) routes() *datasource.QueryTypeMux {
+	handlers := map[models.QueryType]queryHandler{
+		models.QueryCard:     {cardRequest, cardFrames},
+		models.QueryAlerting: {cardRequest, alertingFrames},
+		models.QueryRaw:      {rawRequest, rawFrames},
+		models.QuerySiblings: {siblingsRequest, siblingsFrames},
+	}
+	mux := datasource.NewQueryTypeMux()
+	for _, queryType := range models.QueryTypes {
+		mux.HandleFunc(string(queryType), d.handle(handlers[queryType]))
+	}
+	// No queryType means the card, the data source's default query.
+	mux.HandleFunc("", func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+		response := backend.NewQueryDataResponse()
+		for _, q := range req.Queries {
+			if q.QueryType != "" {
+				response.Responses[q.RefID] = badQuery(fmt.Errorf("unknown queryType %q; use one of %s", q.QueryType, queryTypeList()))
+				continue
+			}
+			response.Responses[q.RefID] = d.run(ctx, q, handlers[models.QueryCard])
+		}
+		return response, nil
+	})
+	return mux
+}
+
+// QueryData answers panels and alert rules.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	if d.settingsErr != nil {
+		response := backend.NewQueryDataResponse()
+		for _, q := range req.Queries {
+			response.Responses[q.RefID] = badQuery(fmt.Errorf("the data source settings are invalid: %w", d.settingsErr))
+		}
+		return response, nil
+	}
+	return d.mux.QueryData(ctx, req)
+}
+
+func (d *Datasource) handle(handler queryHandler) backend.QueryDataHandlerFunc {
+	return func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+		response := backend.NewQueryDataResponse()
+		for _, q := range req.Queries {
+			response.Responses[q.RefID] = d.run(ctx, q, handler)
+		}
+		return response, nil
+	}
+}
+
+// run answers one query. Only a query that cannot run at all is an error response; a node that
+// fails is a row, a series and a notice.
+func (d *Datasource) run(ctx context.Context, q backend.DataQuery, handler queryHandler) backend.DataResponse {
+	query, err := models.ParseQuery(q.JSON)
+	if err != nil {
+		return badQuery(err)
+	}
+	selected, err := d.pool.Select(query.Nodes)
+	if err != nil {
+		return badQuery(err)
+	}
+	readings := d.pool.Read(ctx, selected, handler.request)
+	return backend.DataResponse{Frames: handler.frames(query, readings)}
+}
+
+// badQuery is a query the user or administrator must fix: downstream of the plugin.
+func badQuery(err error) backend.DataResponse {
+	return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+}
+
+func queryTypeList() string {
+	names := make([]string, len(models.QueryTypes))
+	for i, t := range models.QueryTypes {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+func evaluate(readings []node.Reading) []frames.NodeCard {
+	cards := make([]frames.NodeCard, len(readings))
+	for i, r := range readings {
+		cards[i] = frames.NodeCard{Node: r.Node, Card: state.Evaluate(r)}
+	}
+	return cards
+}
+
+func cardFrames(_ models.Query, readings []node.Reading) data.Frames {
+	return data.Frames{frames.Card(evaluate(readings))}
+}
+
+func alertingFrames(query models.Query, readings []node.Reading) data.Frames {
+	return frames.Alerting(evaluate(readings), query.Metric)
+}
+
+func rawFrames(_ models.Query, readings []node.Reading) data.Frames {
+	return data.Frames{frames.Raw(readings)}
+}
+
+func siblingsFrames(_ models.Query, readings []node.Reading) data.Frames {
+	now := time.Now()
+	rows := make([]frames.NodeSiblings, len(readings))
+	for i, r := range readings {
+		rows[i] = frames.NodeSiblings{Node: r.Node, Siblings: state.SiblingsOf(r, now)}
+		if r.Err != nil {
+			text := r.Err.Error()
+			rows[i].Err = &text
+		}
+	}
+	return data.Frames{frames.Siblings(rows)}
+}

@@ -1,0 +1,64 @@
+package state
+
+import (
+	"time"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+)
+
+// Siblings are the spec's sibling cards that Redis itself can answer. Offsite backups and the
+// composite health score are not in INFO and are left out.
+type Siblings struct {
+	Role string
+	// LastRDBSaveAgeSec is measured on the server's own clock when it prints server_time_usec,
+	// so a skewed Grafana host does not age the save.
+	LastRDBSaveAgeSec   *int64
+	RDBLastSaveStatus   *string
+	RDBSaveInProgress   bool
+	RDBChangesSinceSave *int64
+	UsedMemory          *int64
+	MaxMemory           *int64 // 0 means no limit
+	// MemoryUsedPercent is nil when maxmemory is 0: there is no limit to be near.
+	MemoryUsedPercent  *float64
+	FragmentationRatio *float64
+	UptimeSec          *int64
+	ConnectedReplicas  *int64
+}
+
+// SiblingsOf reads the sibling values from a reading of INFO server, memory, persistence and
+// replication; now is the fallback clock for servers that do not print their time.
+func SiblingsOf(reading node.Reading, now time.Time) Siblings {
+	in := reading.Info
+	result := Siblings{
+		Role:                roleName(stringField(in, "role")),
+		RDBLastSaveStatus:   stringField(in, "rdb_last_bgsave_status"),
+		RDBSaveInProgress:   isOne(intField(in, "rdb_bgsave_in_progress")),
+		RDBChangesSinceSave: intField(in, "rdb_changes_since_last_save"),
+		UsedMemory:          intField(in, "used_memory"),
+		MaxMemory:           intField(in, "maxmemory"),
+		FragmentationRatio:  floatField(in, "mem_fragmentation_ratio"),
+		UptimeSec:           intField(in, "uptime_in_seconds"),
+		ConnectedReplicas:   intField(in, "connected_slaves"),
+	}
+	if lastSave := intField(in, "rdb_last_save_time"); lastSave != nil {
+		serverNow := now.Unix()
+		if micros := intField(in, "server_time_usec"); micros != nil {
+			serverNow = *micros / 1_000_000
+		}
+		age := max(serverNow-*lastSave, 0)
+		result.LastRDBSaveAgeSec = &age
+	}
+	if result.UsedMemory != nil && result.MaxMemory != nil && *result.MaxMemory > 0 {
+		percent := float64(*result.UsedMemory) * 100 / float64(*result.MaxMemory)
+		result.MemoryUsedPercent = &percent
+	}
+	return result
+}
+
+func floatField(in info.Info, key string) *float64 {
+	if value, ok := in.Float(key); ok {
+		return &value
+	}
+	return nil
+}
