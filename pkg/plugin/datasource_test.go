@@ -63,7 +63,9 @@ func TestQueriesThatCannotRunAreDownstreamErrors(t *testing.T) {
 	}
 }
 
-type recordingSender struct{ responses []*backend.CallResourceResponse }
+type recordingSender struct {
+	responses []*backend.CallResourceResponse
+}
 
 func (r *recordingSender) Send(response *backend.CallResourceResponse) error {
 	r.responses = append(r.responses, response)

@@ -144,8 +144,8 @@ func TestGrowthAgainstTheRewriteTrigger(t *testing.T) {
 
 func TestAlertSignalsCannotFireForAOFOff(t *testing.T) {
 	tests := []struct {
-		name                                     string
-		reading                                  node.Reading
+		name                                      string
+		reading                                   node.Reading
 		up, enabled, rewriteOK, writeOK, failures string
 	}{
 		{"ok", with(), "1", "1", "1", "1", "0"},
