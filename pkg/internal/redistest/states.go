@@ -1,0 +1,268 @@
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// holdDelayUS is the rdb-key-save-delay (microseconds per key, a hidden
+// but CONFIG SET-able setting) that keeps a fork child busy: ~33 minutes
+// for the first key, far longer than any test. The child copies the value
+// at fork time, so the parent is reset to 0 right after the fork and later
+// rewrites run at full speed.
+const holdDelayUS = 2_000_000_000
+
+// do runs one command on the admin connection and fails the test on error.
+func (s *Server) do(tb testing.TB, args ...any) any {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v, err := s.admin.Do(ctx, args...).Result()
+	if err != nil {
+		tb.Fatalf("redistest: %s: %v: %v", s.Addr, args, err)
+	}
+	return v
+}
+
+// waitInfo polls INFO persistence until cond holds, failing the test with
+// the last fields seen (and the log tail) after waitTimeout.
+func (s *Server) waitInfo(tb testing.TB, what string, cond func(map[string]string) bool) map[string]string {
+	tb.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	var last map[string]string
+	var lastErr error
+	for {
+		m, err := s.info()
+		if err == nil {
+			last = m
+			if cond(m) {
+				return m
+			}
+		} else {
+			lastErr = err
+		}
+		if s.exited() {
+			tb.Fatalf("redistest: redis-server %s exited while waiting for %s (%v); log:\n%s", s.Addr, what, s.waitErr, s.logs.tail(4096))
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: %s: no %s after %v; last INFO: %s; last error: %v; log:\n%s",
+				s.Addr, what, waitTimeout, summary(last), lastErr, s.logs.tail(4096))
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+func field(m map[string]string, k string) int {
+	n, err := strconv.Atoi(m[k])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func rewriteIdle(m map[string]string) bool {
+	return m["aof_rewrite_in_progress"] == "0" && m["aof_rewrite_scheduled"] == "0"
+}
+
+// ensureKey makes sure the dataset is non-empty: rdb-key-save-delay
+// sleeps per key, so with no key a "held" child would finish at once.
+func (s *Server) ensureKey(tb testing.TB) {
+	tb.Helper()
+	s.do(tb, "SET", "redistest:key", "1")
+}
+
+func (s *Server) setKeySaveDelay(tb testing.TB, us int) {
+	tb.Helper()
+	s.do(tb, "CONFIG", "SET", "rdb-key-save-delay", strconv.Itoa(us))
+}
+
+// rewriteChild waits for the single fork child of the server.
+func (s *Server) rewriteChild(tb testing.TB) int {
+	tb.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		kids := childPids(s.Pid)
+		if len(kids) == 1 {
+			return kids[0]
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: %s: expected one fork child of pid %d, found %v", s.Addr, s.Pid, kids)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// startHeldRewrite starts a BGREWRITEAOF whose child sleeps (see
+// holdDelayUS) and returns the child's pid once INFO shows it running.
+func (s *Server) startHeldRewrite(tb testing.TB) int {
+	tb.Helper()
+	s.ensureKey(tb)
+	s.setKeySaveDelay(tb, holdDelayUS)
+	reply := fmt.Sprint(s.do(tb, "BGREWRITEAOF"))
+	s.waitInfo(tb, "aof_rewrite_in_progress:1 after BGREWRITEAOF ("+reply+")", func(m map[string]string) bool {
+		return m["aof_rewrite_in_progress"] == "1"
+	})
+	child := s.rewriteChild(tb)
+	s.setKeySaveDelay(tb, 0)
+	return child
+}
+
+// RewriteOK runs BGREWRITEAOF and waits until it has completed with
+// aof_last_bgrewrite_status:ok. It fails the test if the rewrite ends in
+// err (e.g. the data no longer fits under FileSizeLimitKB).
+func (s *Server) RewriteOK(tb testing.TB) {
+	tb.Helper()
+	before := field(s.Info(tb), "aof_rewrites")
+	reply := fmt.Sprint(s.do(tb, "BGREWRITEAOF")) // "started" or "scheduled"
+	m := s.waitInfo(tb, "completed rewrite after BGREWRITEAOF ("+reply+")", func(m map[string]string) bool {
+		return field(m, "aof_rewrites") > before && rewriteIdle(m)
+	})
+	if m["aof_last_bgrewrite_status"] != "ok" {
+		tb.Fatalf("redistest: %s: rewrite finished with aof_last_bgrewrite_status:%s; INFO: %s; log:\n%s",
+			s.Addr, m["aof_last_bgrewrite_status"], summary(m), s.logs.tail(4096))
+	}
+}
+
+// RewriteErrKilledChild makes a rewrite fail the way a crashed or
+// OOM-killed child does: it starts BGREWRITEAOF with a sleeping child and
+// SIGKILLs the child (SIGTERM is ignored by it and SIGUSR1 counts as a
+// deliberate cancel). Afterwards aof_last_bgrewrite_status:err,
+// aof_rewrite_in_progress:0, and aof_rewrites_consecutive_failures has
+// grown by one.
+func (s *Server) RewriteErrKilledChild(tb testing.TB) {
+	tb.Helper()
+	child := s.startHeldRewrite(tb)
+	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		tb.Fatalf("redistest: killing rewrite child %d: %v", child, err)
+	}
+	m := s.waitInfo(tb, "end of the killed rewrite", rewriteIdle)
+	if m["aof_last_bgrewrite_status"] != "err" {
+		tb.Fatalf("redistest: %s: killed rewrite left aof_last_bgrewrite_status:%s", s.Addr, m["aof_last_bgrewrite_status"])
+	}
+}
+
+// RewriteErrStreak runs RewriteErrKilledChild n times, so
+// aof_rewrites_consecutive_failures rises by n (7.0.15 resets the streak
+// only on success, CONFIG RESETSTAT, or a BGREWRITEAOF that has to be
+// scheduled behind another child; a manual BGREWRITEAOF that starts at
+// once does not reset it). Use n >= 3 for a "stuck" rewrite.
+func (s *Server) RewriteErrStreak(tb testing.TB, n int) {
+	tb.Helper()
+	for range n {
+		s.RewriteErrKilledChild(tb)
+	}
+}
+
+// HoldRewriteInProgress starts a rewrite that stays running
+// (aof_rewrite_in_progress:1) until ReleaseRewrite or cleanup.
+func (s *Server) HoldRewriteInProgress(tb testing.TB) {
+	tb.Helper()
+	s.startHeldRewrite(tb)
+}
+
+// ReleaseRewrite ends a held rewrite with SIGUSR1, which Redis treats as
+// a deliberate cancel: aof_rewrite_in_progress goes to 0 and the status
+// and failure streak are left as they were. Run RewriteOK afterwards if
+// the test needs a fresh ok.
+func (s *Server) ReleaseRewrite(tb testing.TB) {
+	tb.Helper()
+	child := s.rewriteChild(tb)
+	if err := syscall.Kill(child, syscall.SIGUSR1); err != nil {
+		tb.Fatalf("redistest: signalling rewrite child %d: %v", child, err)
+	}
+	s.waitInfo(tb, "aof_rewrite_in_progress:0 after cancelling", rewriteIdle)
+}
+
+// WriteErr makes an AOF append fail for real: it writes values until the
+// AOF file reaches Options.FileSizeLimitKB, where write(2) fails (EFBIG;
+// Redis reports a short write as "No space left on device"). Afterwards
+// aof_last_write_status:err and writes AND PING are refused with
+// "-MISCONF Errors writing to the AOF file: ..." (Redis denies PING on a
+// persistence error on purpose), while reads and INFO still work. The
+// state persists because every retry in serverCron hits the same limit.
+// DisableAOF lifts the refusal, yet INFO keeps the stale
+// aof_last_write_status:err next to aof_enabled:0.
+func (s *Server) WriteErr(tb testing.TB) {
+	tb.Helper()
+	if s.opts.FileSizeLimitKB <= 0 || s.opts.AOFOff {
+		tb.Fatalf("redistest: WriteErr needs Options.FileSizeLimitKB > 0 and AOF on")
+	}
+	chunk := min(max(s.opts.FileSizeLimitKB*1024/16, 1024), 1<<20)
+	value := strings.Repeat("x", chunk)
+	maxWrites := s.opts.FileSizeLimitKB*1024/chunk*2 + 64
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	refused := false
+	for i := 0; i < maxWrites && !refused; i++ {
+		err := s.admin.Set(ctx, "redistest:fill:"+strconv.Itoa(i), value, 0).Err()
+		switch {
+		case err == nil:
+		case strings.HasPrefix(err.Error(), "MISCONF"):
+			refused = true
+		default:
+			tb.Fatalf("redistest: %s: filling the AOF: %v", s.Addr, err)
+		}
+	}
+	// With appendfsync everysec a write can be postponed behind a running
+	// fsync, so the error may surface a moment after the last SET.
+	s.waitInfo(tb, "aof_last_write_status:err", func(m map[string]string) bool {
+		return m["aof_last_write_status"] == "err"
+	})
+}
+
+// DisableAOF runs CONFIG SET appendonly no and waits for aof_enabled:0.
+func (s *Server) DisableAOF(tb testing.TB) {
+	tb.Helper()
+	s.do(tb, "CONFIG", "SET", "appendonly", "no")
+	s.waitInfo(tb, "aof_enabled:0", func(m map[string]string) bool { return m["aof_enabled"] == "0" })
+}
+
+// EnableAOF runs CONFIG SET appendonly yes and waits for aof_enabled:1 and
+// the initial rewrite Redis starts for it to finish.
+func (s *Server) EnableAOF(tb testing.TB) {
+	tb.Helper()
+	s.do(tb, "CONFIG", "SET", "appendonly", "yes")
+	s.waitInfo(tb, "aof_enabled:1 and its initial rewrite done", func(m map[string]string) bool {
+		return m["aof_enabled"] == "1" && rewriteIdle(m)
+	})
+}
+
+// Freeze stops the server with SIGSTOP. The kernel still completes TCP
+// handshakes into the listen backlog, so clients connect but never get an
+// answer: a server slower than any timeout. Thaw or cleanup ends it.
+func (s *Server) Freeze(tb testing.TB) {
+	tb.Helper()
+	s.signalAndWait(tb, syscall.SIGSTOP, func(st byte) bool { return st == 'T' || st == 't' })
+}
+
+// Thaw resumes a frozen server (SIGCONT).
+func (s *Server) Thaw(tb testing.TB) {
+	tb.Helper()
+	s.signalAndWait(tb, syscall.SIGCONT, func(st byte) bool { return st != 'T' && st != 't' })
+}
+
+func (s *Server) signalAndWait(tb testing.TB, sig syscall.Signal, reached func(state byte) bool) {
+	tb.Helper()
+	if err := syscall.Kill(s.Pid, sig); err != nil {
+		tb.Fatalf("redistest: %v to redis-server %d: %v", sig, s.Pid, err)
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		pi, err := procStat(s.Pid)
+		if err != nil {
+			tb.Fatalf("redistest: reading state of redis-server %d: %v", s.Pid, err)
+		}
+		if reached(pi.state) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: redis-server %d still in state %c %v after %v", s.Pid, pi.state, waitTimeout, sig)
+		}
+		time.Sleep(pollInterval)
+	}
+}
