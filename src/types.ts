@@ -1,34 +1,92 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-export interface MyQuery extends DataQuery {
-  queryText?: string;
-  constant: number;
+/**
+ * The query types, defined once. The Go backend routes on the same strings (README "Queries").
+ */
+export const QUERY_TYPES = ['card', 'siblings', 'alerting', 'raw'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+/** Series kinds of the `alerting` query type. An empty metric means all of them. */
+export const ALERT_METRICS = [
+  'aof_rewrite_ok',
+  'aof_write_ok',
+  'aof_rewrites_consecutive_failures',
+  'aof_growth_ratio',
+  'aof_enabled',
+  'node_up',
+] as const;
+export type AlertMetric = (typeof ALERT_METRICS)[number];
+
+export function isQueryType(value: unknown): value is QueryType {
+  return typeof value === 'string' && (QUERY_TYPES as readonly string[]).includes(value);
 }
 
-export const DEFAULT_QUERY: Partial<MyQuery> = {
-  constant: 6.5,
+export function isAlertMetric(value: unknown): value is AlertMetric {
+  return typeof value === 'string' && (ALERT_METRICS as readonly string[]).includes(value);
+}
+
+export interface RedisQuery extends DataQuery {
+  queryType?: QueryType;
+  /** Node names or addresses; empty means every configured node. May hold `$variables`. */
+  nodes?: string[];
+  /** Only for `alerting`: one series kind; empty means all. */
+  metric?: AlertMetric | '';
+}
+
+export const DEFAULT_QUERY: Partial<RedisQuery> = {
+  queryType: 'card',
+  nodes: [],
 };
 
-export interface DataPoint {
-  Time: number;
-  Value: number;
+/** One configured Redis node, as stored in jsonData.nodes. */
+export interface RedisNode {
+  address: string;
+  name?: string;
 }
 
-export interface DataSourceResponse {
-  datapoints: DataPoint[];
+/** jsonData: the public contract in README.md ("Data source settings"). */
+export interface RedisJsonData extends DataSourceJsonData {
+  nodes?: RedisNode[];
+  username?: string;
+  tlsEnabled?: boolean;
+  tlsServerName?: string;
+  tlsSkipVerify?: boolean;
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+  maxConcurrency?: number;
 }
 
-/**
- * These are options configured for each DataSource instance
- */
-export interface MyDataSourceOptions extends DataSourceJsonData {
-  path?: string;
+/** secureJsonData: write-only, never returned to the browser. */
+export interface RedisSecureJsonData {
+  password?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
 }
 
-/**
- * Value that is used in the backend, but never sent over HTTP to the frontend
- */
-export interface MySecureJsonData {
-  apiKey?: string;
+export type SecureKey = keyof RedisSecureJsonData;
+
+export const DEFAULTS = {
+  connectTimeoutMs: 2000,
+  readTimeoutMs: 2000,
+  maxConcurrency: 16,
+} as const;
+
+/** Limits the backend enforces (pkg/settings). */
+export const LIMITS = {
+  maxTimeoutMs: 60000,
+  maxConcurrency: 1024,
+} as const;
+
+/** What `GET resources/nodes` returns. */
+export interface NodeInfo {
+  name: string;
+  address: string;
+}
+
+/** The query of the node variable (CustomVariableSupport). */
+export interface NodeVariableQuery extends DataQuery {
+  /** What the variable's value is: the node's display name (the default) or its address. */
+  valueField?: 'name' | 'address';
 }

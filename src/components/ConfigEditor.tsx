@@ -1,71 +1,44 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, SecretInput } from '@grafana/ui';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
+import { DataSourceDescription } from '@grafana/plugin-ui';
+import { Divider } from '@grafana/ui';
+import React, { useMemo } from 'react';
 
-interface Props extends DataSourcePluginOptionsEditorProps<MyDataSourceOptions, MySecureJsonData> {}
+import { CONFIG_TEXT } from '../labels';
+import { RedisJsonData, RedisSecureJsonData } from '../types';
+import { validateSettings } from '../validation';
+import { AdvancedSection } from './config/AdvancedSection';
+import { AuthSection } from './config/AuthSection';
+import { NodesSection } from './config/NodesSection';
+import { updateJsonData } from './config/options';
+import { TLSSection } from './config/TLSSection';
 
-export function ConfigEditor(props: Props) {
-  const { onOptionsChange, options } = props;
-  const { jsonData, secureJsonFields, secureJsonData } = options;
+export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<RedisJsonData, RedisSecureJsonData>;
 
-  const onPathChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      jsonData: {
-        ...jsonData,
-        path: event.target.value,
-      },
-    });
-  };
-
-  // Secure field (only sent to the backend)
-  const onAPIKeyChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      secureJsonData: {
-        apiKey: event.target.value,
-      },
-    });
-  };
-
-  const onResetAPIKey = () => {
-    onOptionsChange({
-      ...options,
-      secureJsonFields: {
-        ...options.secureJsonFields,
-        apiKey: false,
-      },
-      secureJsonData: {
-        ...options.secureJsonData,
-        apiKey: '',
-      },
-    });
-  };
+export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
+  const problems = useMemo(
+    () => validateSettings(options.jsonData, options.secureJsonFields, options.secureJsonData),
+    [options.jsonData, options.secureJsonFields, options.secureJsonData]
+  );
 
   return (
     <>
-      <InlineField label="Path" labelWidth={14} interactive tooltip={'Json field returned to frontend'}>
-        <Input
-          id="config-editor-path"
-          onChange={onPathChange}
-          value={jsonData.path}
-          placeholder="Enter the path, e.g. /api/v1"
-          width={40}
-        />
-      </InlineField>
-      <InlineField label="API Key" labelWidth={14} interactive tooltip={'Secure json field (backend only)'}>
-        <SecretInput
-          required
-          id="config-editor-api-key"
-          isConfigured={secureJsonFields.apiKey}
-          value={secureJsonData?.apiKey}
-          placeholder="Enter your API key"
-          width={40}
-          onReset={onResetAPIKey}
-          onChange={onAPIKeyChange}
-        />
-      </InlineField>
+      <DataSourceDescription
+        dataSourceName={CONFIG_TEXT.dataSourceName}
+        docsLink={CONFIG_TEXT.docsLink}
+        hasRequiredFields
+      />
+      <Divider />
+      <NodesSection
+        nodes={options.jsonData.nodes ?? []}
+        problems={problems}
+        onChange={(nodes) => onOptionsChange(updateJsonData(options, { nodes }))}
+      />
+      <Divider />
+      <AuthSection options={options} onOptionsChange={onOptionsChange} />
+      <Divider />
+      <TLSSection options={options} onOptionsChange={onOptionsChange} problems={problems} />
+      <Divider />
+      <AdvancedSection options={options} onOptionsChange={onOptionsChange} problems={problems} />
     </>
   );
 }

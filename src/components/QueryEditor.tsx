@@ -1,45 +1,141 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, Stack } from '@grafana/ui';
-import { QueryEditorProps } from '@grafana/data';
-import { DataSource } from '../datasource';
-import { MyDataSourceOptions, MyQuery } from '../types';
+import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
+import { Alert, Combobox, ComboboxOption, MultiSelect, RadioButtonGroup, Stack } from '@grafana/ui';
+import React, { useMemo } from 'react';
 
-type Props = QueryEditorProps<DataSource, MyQuery, MyDataSourceOptions>;
+import type { DataSource } from '../datasource';
+import { ALERT_METRIC_TEXT, MESSAGES, QUERY_TEXT, QUERY_TYPE_TEXT } from '../labels';
+import { effectiveQueryType, queryProblems, withQueryType } from '../queryModel';
+import { Selectors } from '../selectors';
+import { ALERT_METRICS, AlertMetric, isQueryType, QUERY_TYPES, QueryType, RedisJsonData, RedisQuery } from '../types';
+import { useConfiguredNodes } from './query/useConfiguredNodes';
 
-export function QueryEditor({ query, onChange, onRunQuery }: Props) {
-  const onQueryTextChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, queryText: event.target.value });
-  };
+export type Props = QueryEditorProps<DataSource, RedisQuery, RedisJsonData>;
 
-  const onConstantChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, constant: parseFloat(event.target.value) });
-    // executes the query
+const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = QUERY_TYPES.map((value) => ({
+  value,
+  label: QUERY_TYPE_TEXT[value].label,
+  description: QUERY_TYPE_TEXT[value].description,
+}));
+
+const METRIC_OPTIONS: Array<ComboboxOption<AlertMetric>> = ALERT_METRICS.map((value) => ({
+  value,
+  label: ALERT_METRIC_TEXT[value].label,
+  description: ALERT_METRIC_TEXT[value].description,
+}));
+
+export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Props) {
+  const configured = useConfiguredNodes(datasource);
+  const queryType = effectiveQueryType(query);
+  const knownType = isQueryType(queryType) ? queryType : undefined;
+
+  // Every change runs the query.
+  const change = (next: RedisQuery) => {
+    onChange(next);
     onRunQuery();
   };
 
-  const { queryText, constant } = query;
+  const nodeOptions = useMemo((): Array<SelectableValue<string>> => {
+    const nodes = (configured.nodes ?? []).map((node) => ({
+      value: node.name || node.address,
+      label: node.name || node.address,
+      description: node.name && node.name !== node.address ? node.address : undefined,
+    }));
+    const variables = datasource.getVariableNames().map((name) => ({
+      value: name,
+      label: name,
+      description: QUERY_TEXT.variableOption,
+    }));
+    return [...nodes, ...variables];
+  }, [configured.nodes, datasource]);
+
+  const selectedNodes = (query.nodes ?? []).map(
+    (entry) => nodeOptions.find((option) => option.value === entry) ?? { value: entry, label: entry }
+  );
+
+  const problems = queryProblems(query, { app, knownNodes: configured.nodes });
 
   return (
-    <Stack gap={0}>
-      <InlineField label="Constant">
-        <Input
-          id="query-editor-constant"
-          onChange={onConstantChange}
-          value={constant}
-          width={8}
-          type="number"
-          step="0.1"
-        />
-      </InlineField>
-      <InlineField label="Query Text" labelWidth={16} tooltip="Not used yet">
-        <Input
-          id="query-editor-query-text"
-          onChange={onQueryTextChange}
-          value={queryText || ''}
-          required
-          placeholder="Enter a query"
-        />
-      </InlineField>
-    </Stack>
+    <div data-testid={Selectors.query.editor}>
+      <EditorRows>
+        <EditorRow>
+          <EditorField
+            label={QUERY_TEXT.queryType}
+            description={
+              <span data-testid={Selectors.query.queryTypeHelp}>
+                {knownType ? QUERY_TYPE_TEXT[knownType].description : ''}
+              </span>
+            }
+          >
+            <div data-testid={Selectors.query.queryType}>
+              <RadioButtonGroup<QueryType>
+                options={QUERY_TYPE_OPTIONS}
+                value={knownType}
+                onChange={(value) => change(withQueryType(query, value))}
+              />
+            </div>
+          </EditorField>
+        </EditorRow>
+        <EditorRow>
+          <EditorField label={QUERY_TEXT.nodes} tooltip={QUERY_TEXT.nodesTooltip} width={48}>
+            <div data-testid={Selectors.query.nodes}>
+              <MultiSelect<string>
+                aria-label={QUERY_TEXT.nodes}
+                allowCustomValue
+                isLoading={configured.loading}
+                options={nodeOptions}
+                value={selectedNodes}
+                placeholder={configured.loading ? QUERY_TEXT.nodesLoading : QUERY_TEXT.nodesPlaceholder}
+                onChange={(items: Array<SelectableValue<string>>) =>
+                  change({
+                    ...query,
+                    nodes: items.map((item) => item.value).filter((value): value is string => Boolean(value)),
+                  })
+                }
+              />
+            </div>
+          </EditorField>
+          {queryType === 'alerting' && (
+            <EditorField
+              label={QUERY_TEXT.metric}
+              tooltip={QUERY_TEXT.metricTooltip}
+              width={36}
+              htmlFor="redis-query-metric"
+            >
+              <div data-testid={Selectors.query.metric}>
+                <Combobox<AlertMetric>
+                  id="redis-query-metric"
+                  isClearable
+                  options={METRIC_OPTIONS}
+                  value={query.metric || null}
+                  placeholder={QUERY_TEXT.metricPlaceholder}
+                  onChange={(option: ComboboxOption<AlertMetric> | null) => {
+                    const next: RedisQuery = { ...query, metric: option?.value };
+                    if (!next.metric) {
+                      delete next.metric;
+                    }
+                    change(next);
+                  }}
+                />
+              </div>
+            </EditorField>
+          )}
+        </EditorRow>
+        {(configured.error || problems.length > 0) && (
+          <Stack direction="column" gap={1} data-testid={Selectors.query.problems}>
+            {configured.error && (
+              <Alert
+                severity="warning"
+                title={MESSAGES.nodesLoadFailed(configured.error)}
+                data-testid={Selectors.query.nodesError}
+              />
+            )}
+            {problems.map((problem) => (
+              <Alert key={problem.text} severity={problem.severity} title={problem.text} />
+            ))}
+          </Stack>
+        )}
+      </EditorRows>
+    </div>
   );
 }

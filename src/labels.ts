@@ -1,0 +1,181 @@
+/**
+ * Every piece of UI text of the plugin, in one place.
+ */
+import { AlertMetric, DEFAULTS, LIMITS, QueryType } from './types';
+
+export interface OptionText {
+  label: string;
+  description: string;
+}
+
+/** One entry per query type: the compiler reports a missing one. */
+export const QUERY_TYPE_TEXT: Record<QueryType, OptionText> = {
+  card: {
+    label: 'Card',
+    description: 'Last AOF rewrite status per node: ok, err, n/a (AOF off), unreachable or restricted.',
+  },
+  siblings: {
+    label: 'Sibling cards',
+    description: 'Last RDB save, memory vs maxmemory, fragmentation, uptime and replicas per node.',
+  },
+  alerting: {
+    label: 'Alerting series',
+    description: 'Numeric series, one per node and metric, for Grafana-managed alert rules.',
+  },
+  raw: {
+    label: 'Raw fields',
+    description: 'Every INFO persistence field per node, as Redis reports it.',
+  },
+};
+
+/** One entry per alerting metric. */
+export const ALERT_METRIC_TEXT: Record<AlertMetric, OptionText> = {
+  aof_rewrite_ok: {
+    label: 'AOF rewrite ok',
+    description: '1 when the last AOF rewrite succeeded, 0 when it failed; no value while AOF is off.',
+  },
+  aof_write_ok: {
+    label: 'AOF write ok',
+    description: '1 when the last AOF write or fsync succeeded, 0 when it failed (writes are refused).',
+  },
+  aof_rewrites_consecutive_failures: {
+    label: 'Consecutive rewrite failures',
+    description: 'Failed rewrite attempts in a row (Redis 7.0+); tells a stuck failure from a transient one.',
+  },
+  aof_growth_ratio: {
+    label: 'AOF growth ratio',
+    description: 'Current AOF size divided by its size after the last rewrite.',
+  },
+  aof_enabled: {
+    label: 'AOF enabled',
+    description: '1 while the append-only file is on, 0 while it is off.',
+  },
+  node_up: {
+    label: 'Node up',
+    description: '1 when the node answered INFO, 0 when it was unreachable.',
+  },
+};
+
+export const CONFIG_TEXT = {
+  dataSourceName: 'Redis Persistence',
+  docsLink: '/plugins/persistwatch-redis-datasource',
+  nodes: {
+    title: 'Redis nodes',
+    description:
+      'Every node this data source reads INFO persistence from. Queries can only reach the nodes listed here.',
+    address: 'Address',
+    addressTooltip:
+      'host:port, [IPv6]:port, redis://host:port, rediss://host:port (TLS for this node), /run/redis.sock or unix:///run/redis.sock. No credentials.',
+    addressPlaceholder: 'redis-1:6379',
+    name: 'Display name',
+    nameTooltip: 'Optional. Shown on cards and used as the node label; defaults to the address.',
+    namePlaceholder: 'optional, e.g. cache-primary',
+    add: 'Add node',
+    remove: 'Remove node',
+    empty: 'No nodes yet.',
+  },
+  auth: {
+    title: 'Authentication',
+    description: 'Credentials for AUTH. Leave both empty when the nodes need no password.',
+    username: 'ACL username',
+    usernameTooltip: 'Redis 6+ ACL user. Empty means the default user.',
+    usernamePlaceholder: 'default',
+    password: 'Password',
+    passwordTooltip: 'Stored encrypted by Grafana and never sent back to the browser.',
+    passwordPlaceholder: 'Password for AUTH',
+  },
+  tls: {
+    title: 'TLS',
+    description: 'Encrypt connections. A rediss:// address turns TLS on for that node alone.',
+    enabled: 'TLS for every node',
+    enabledTooltip: 'Connect to every node over TLS.',
+    rediss: 'Some addresses use rediss://: the settings below apply to those nodes.',
+    caCert: 'CA certificate',
+    caCertTooltip: 'PEM bundle of the CA that signed the server certificates. Empty means the system CAs.',
+    caCertPlaceholder: '-----BEGIN CERTIFICATE-----',
+    clientCert: 'Client certificate',
+    clientCertTooltip: 'PEM client certificate, for mutual TLS. Needs the client key too.',
+    clientCertPlaceholder: '-----BEGIN CERTIFICATE-----',
+    clientKey: 'Client key',
+    clientKeyTooltip: 'PEM key of the client certificate.',
+    clientKeyPlaceholder: '-----BEGIN PRIVATE KEY-----',
+    serverName: 'Server name',
+    serverNameTooltip: 'Name to verify in the server certificate instead of the host of each address.',
+    serverNamePlaceholder: 'redis.example.internal',
+    skipVerify: 'Skip certificate verification',
+    skipVerifyTooltip: 'Do not verify the server certificate. For testing only.',
+    skipVerifyWarningTitle: 'Server certificates are not verified',
+    skipVerifyWarning:
+      'Anyone on the network path can impersonate the Redis nodes and read the password. Use this only for testing.',
+  },
+  advanced: {
+    title: 'Timeouts and concurrency',
+    description: 'Leave empty for the defaults.',
+    connectTimeout: 'Connect timeout (ms)',
+    connectTimeoutTooltip: `Dial timeout per node. Default ${DEFAULTS.connectTimeoutMs} ms.`,
+    readTimeout: 'Read timeout (ms)',
+    readTimeoutTooltip: `Read/write timeout per command. Default ${DEFAULTS.readTimeoutMs} ms.`,
+    maxConcurrency: 'Max concurrency',
+    maxConcurrencyTooltip: `How many nodes are queried at once. Default ${DEFAULTS.maxConcurrency}.`,
+  },
+} as const;
+
+export const QUERY_TEXT = {
+  queryType: 'Query type',
+  nodes: 'Nodes',
+  nodesTooltip: 'Node names or addresses, or dashboard $variables. Empty means every configured node.',
+  nodesPlaceholder: 'All nodes',
+  nodesLoading: 'Loading nodes…',
+  metric: 'Metric',
+  metricTooltip: 'The series kind. Empty returns all of them; an alert rule must pick one.',
+  metricPlaceholder: 'All metrics',
+  variableOption: 'Dashboard variable',
+} as const;
+
+export const VARIABLE_TEXT = {
+  description: 'Lists the nodes configured in this data source, e.g. to repeat a card per node.',
+  valueField: 'Value',
+  valueFieldTooltip: 'What the variable holds. Both work in the Nodes filter of a query.',
+  valueName: 'Display name',
+  valueNameDescription: 'The node name (its address when it has none).',
+  valueAddress: 'Address',
+  valueAddressDescription: 'The node address.',
+} as const;
+
+/** Messages that say what is wrong and how to fix it. They never quote a secret. */
+export const MESSAGES = {
+  noNodes: 'Add at least one Redis node.',
+  addressEmpty: 'Enter an address: host:port, redis://host:port, rediss://host:port or a socket path.',
+  addressCredentials:
+    'The address holds credentials: remove them and put the password in the Password field (and the user in ACL username).',
+  socketNotAbsolute: (address: string) =>
+    `"${address}": a unix socket needs an absolute path, e.g. unix:///run/redis/redis.sock.`,
+  unsupportedScheme: (scheme: string) => `Unsupported scheme "${scheme}://"; use redis://, rediss:// or unix://.`,
+  noHost: (address: string) => `"${address}" has no host.`,
+  notHostPort: (address: string) =>
+    `"${address}" is not host:port (e.g. redis-1:6379, [::1]:6379, redis://redis-1:6379 or /run/redis.sock).`,
+  ipv6Brackets: (address: string) => `"${address}": put an IPv6 address in brackets, e.g. [::1]:6379.`,
+  missingPort: (address: string) => `"${address}" has no port; add one, e.g. ${address}:6379.`,
+  badPort: (address: string, port: string) => `"${address}": port "${port}" is not a number from 1 to 65535.`,
+  duplicate: (identity: string, otherRow: number) =>
+    `"${identity}" is already used by node ${otherRow}; names and addresses must be unique.`,
+  notWholeNumber: 'Enter a whole number.',
+  timeoutNotPositive: `Enter a positive number of milliseconds, or leave it empty for the default.`,
+  timeoutTooLong: `At most ${LIMITS.maxTimeoutMs} ms: a Grafana query gives up before that.`,
+  concurrencyRange: `Enter a number from 1 to ${LIMITS.maxConcurrency}.`,
+  clientCertWithoutKey: 'A client certificate needs its client key (mutual TLS needs both).',
+  clientKeyWithoutCert: 'A client key needs its client certificate (mutual TLS needs both).',
+  notPemCertificate: 'This is not a PEM certificate (it should start with -----BEGIN CERTIFICATE-----).',
+  notPemKey: 'This is not a PEM private key (it should contain -----BEGIN … PRIVATE KEY-----).',
+  // query editor
+  unknownQueryType: (value: string) => `"${value}" is not a query type of this data source; pick one above.`,
+  unknownMetric: (value: string) => `"${value}" is not a metric of this data source; pick one from the list.`,
+  metricIgnored: (metric: string, typeLabel: string) =>
+    `The metric "${metric}" applies only to Alerting series; ${typeLabel} queries ignore it.`,
+  alertNeedsMetric: 'An alert rule must pick one metric: a threshold compares one kind of series at a time.',
+  unknownNode: (entry: string) =>
+    `"${entry}" is not a configured node; this query cannot reach it. Configured nodes are listed in the menu.`,
+  nodesLoadFailed: (reason: string) =>
+    `Could not load the configured nodes: ${reason}. You can still type node names, addresses or $variables.`,
+  nodesBadResponse: 'the nodes resource returned something other than a list of {name, address}',
+} as const;

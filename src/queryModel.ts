@@ -1,0 +1,112 @@
+/**
+ * Pure helpers for the query model: defaults, node-filter interpolation and the checks the query
+ * editor explains. No React, no Grafana runtime singletons.
+ */
+import { CoreApp, ScopedVars } from '@grafana/data';
+import { TemplateSrv } from '@grafana/runtime';
+
+import { MESSAGES, QUERY_TYPE_TEXT } from './labels';
+import { isAlertMetric, isQueryType, NodeInfo, QueryType, RedisQuery } from './types';
+
+export const DEFAULT_QUERY_TYPE: QueryType = 'card';
+
+/** The query type a query runs as: a missing one means the default. */
+export function effectiveQueryType(query: Pick<RedisQuery, 'queryType'>): string {
+  return query.queryType ?? DEFAULT_QUERY_TYPE;
+}
+
+// Joins the values of a multi-value variable; split again after replace(). A control character
+// cannot appear in a node name or address typed into the settings.
+const MULTI_VALUE_SEPARATOR = '\u001f';
+
+/**
+ * Interpolates dashboard variables in the node filter. A multi-value variable becomes one entry
+ * per value; empty entries and repeats are dropped.
+ */
+export function interpolateNodes(
+  nodes: string[] | undefined,
+  scopedVars: ScopedVars | undefined,
+  templateSrv: Pick<TemplateSrv, 'replace'>
+): string[] {
+  const result: string[] = [];
+  for (const entry of nodes ?? []) {
+    const replaced = templateSrv.replace(entry, scopedVars, (value: string | string[]) =>
+      Array.isArray(value) ? value.join(MULTI_VALUE_SEPARATOR) : value
+    );
+    for (const part of replaced.split(MULTI_VALUE_SEPARATOR)) {
+      const trimmed = part.trim();
+      if (trimmed !== '' && !result.includes(trimmed)) {
+        result.push(trimmed);
+      }
+    }
+  }
+  return result;
+}
+
+/** Whether the backend can run the query as it is (hidden queries never run). */
+export function isRunnable(query: RedisQuery): boolean {
+  if (query.hide) {
+    return false;
+  }
+  if (!isQueryType(effectiveQueryType(query))) {
+    return false;
+  }
+  if (effectiveQueryType(query) === 'alerting' && query.metric && !isAlertMetric(query.metric)) {
+    return false;
+  }
+  return true;
+}
+
+export type ProblemSeverity = 'error' | 'warning' | 'info';
+
+export interface QueryProblem {
+  severity: ProblemSeverity;
+  text: string;
+}
+
+export interface QueryContext {
+  app?: CoreApp | string;
+  /** Configured nodes, when known. */
+  knownNodes?: NodeInfo[];
+}
+
+function isVariable(entry: string): boolean {
+  return entry.includes('$') || entry.includes('[[');
+}
+
+/** What is wrong with a query, in words a user can act on. */
+export function queryProblems(query: RedisQuery, context: QueryContext = {}): QueryProblem[] {
+  const problems: QueryProblem[] = [];
+  const queryType = effectiveQueryType(query);
+  if (!isQueryType(queryType)) {
+    problems.push({ severity: 'error', text: MESSAGES.unknownQueryType(queryType) });
+    return problems;
+  }
+  if (queryType === 'alerting') {
+    if (query.metric && !isAlertMetric(query.metric)) {
+      problems.push({ severity: 'error', text: MESSAGES.unknownMetric(query.metric) });
+    } else if (!query.metric && context.app === CoreApp.UnifiedAlerting) {
+      problems.push({ severity: 'warning', text: MESSAGES.alertNeedsMetric });
+    }
+  } else if (query.metric) {
+    problems.push({ severity: 'info', text: MESSAGES.metricIgnored(query.metric, QUERY_TYPE_TEXT[queryType].label) });
+  }
+  if (context.knownNodes) {
+    const known = new Set(context.knownNodes.flatMap((node) => [node.name, node.address]));
+    for (const entry of query.nodes ?? []) {
+      if (!isVariable(entry) && !known.has(entry)) {
+        problems.push({ severity: 'warning', text: MESSAGES.unknownNode(entry) });
+      }
+    }
+  }
+  return problems;
+}
+
+/** The query after a change of type: the metric only belongs to alerting queries. */
+export function withQueryType(query: RedisQuery, queryType: QueryType): RedisQuery {
+  const next: RedisQuery = { ...query, queryType };
+  if (queryType !== 'alerting') {
+    delete next.metric;
+  }
+  return next;
+}

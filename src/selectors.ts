@@ -1,0 +1,47 @@
+/**
+ * Test ids of the plugin's UI, in one place, for jest, the browser test and e2e tests.
+ */
+export const Selectors = {
+  config: {
+    nodes: {
+      section: 'redis-config-nodes',
+      row: (index: number) => `redis-config-node-${index}`,
+      address: (index: number) => `redis-config-node-address-${index}`,
+      name: (index: number) => `redis-config-node-name-${index}`,
+      remove: (index: number) => `redis-config-node-remove-${index}`,
+      add: 'redis-config-node-add',
+      listError: 'redis-config-nodes-error',
+    },
+    auth: {
+      username: 'redis-config-username',
+      password: 'redis-config-password',
+    },
+    tls: {
+      enabled: 'redis-config-tls-enabled',
+      caCert: 'redis-config-tls-ca-cert',
+      clientCert: 'redis-config-tls-client-cert',
+      clientKey: 'redis-config-tls-client-key',
+      serverName: 'redis-config-tls-server-name',
+      skipVerify: 'redis-config-tls-skip-verify',
+      skipVerifyWarning: 'redis-config-tls-skip-verify-warning',
+    },
+    advanced: {
+      connectTimeout: 'redis-config-connect-timeout',
+      readTimeout: 'redis-config-read-timeout',
+      maxConcurrency: 'redis-config-max-concurrency',
+    },
+  },
+  query: {
+    editor: 'redis-query-editor',
+    queryType: 'redis-query-type',
+    queryTypeHelp: 'redis-query-type-help',
+    nodes: 'redis-query-nodes',
+    metric: 'redis-query-metric',
+    problems: 'redis-query-problems',
+    nodesError: 'redis-query-nodes-error',
+  },
+  variable: {
+    editor: 'redis-variable-editor',
+    valueField: 'redis-variable-value-field',
+  },
+} as const;

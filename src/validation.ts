@@ -1,0 +1,281 @@
+/**
+ * Settings checks that mirror the backend's (pkg/settings), so the configuration page can say
+ * what is wrong before "Save & test". Pure functions: no React, no Grafana runtime.
+ */
+import { MESSAGES } from './labels';
+import { LIMITS, RedisJsonData, RedisNode, RedisSecureJsonData, SecureKey } from './types';
+
+export type NodeNetwork = 'tcp' | 'unix';
+
+export interface ParsedAddress {
+  network: NodeNetwork;
+  /** host:port or the socket path. */
+  dial: string;
+  /** Set by a rediss:// address. */
+  tls: boolean;
+}
+
+export type AddressResult = { ok: true; node: ParsedAddress } | { ok: false; problem: string };
+
+const DEFAULT_PORT = '6379';
+
+function fail(problem: string): AddressResult {
+  return { ok: false, problem };
+}
+
+/** Parses a node address the way the backend does; the problem never quotes credentials. */
+export function parseAddress(raw: string): AddressResult {
+  const address = raw.trim();
+  if (address === '') {
+    return fail(MESSAGES.addressEmpty);
+  }
+  // First, so that no later message repeats a password typed into the address.
+  if (address.includes('@')) {
+    return fail(MESSAGES.addressCredentials);
+  }
+  if (address.startsWith('unix://')) {
+    return socket(address, address.slice('unix://'.length));
+  }
+  if (address.startsWith('/')) {
+    return socket(address, address);
+  }
+  if (address.includes('://')) {
+    return url(address);
+  }
+  return tcp(address, address, false);
+}
+
+function socket(address: string, path: string): AddressResult {
+  if (!path.startsWith('/')) {
+    return fail(MESSAGES.socketNotAbsolute(address));
+  }
+  return { ok: true, node: { network: 'unix', dial: path, tls: false } };
+}
+
+function url(address: string): AddressResult {
+  const separator = address.indexOf('://');
+  const scheme = address.slice(0, separator).toLowerCase();
+  if (scheme !== 'redis' && scheme !== 'rediss') {
+    return fail(MESSAGES.unsupportedScheme(scheme));
+  }
+  const rest = address.slice(separator + 3);
+  const authority = rest.split(/[/?#]/, 1)[0];
+  if (authority === '') {
+    return fail(MESSAGES.noHost(address));
+  }
+  const split = splitHostPort(authority);
+  let hostPort = authority;
+  if ('problem' in split) {
+    if (split.problem !== 'missing-port') {
+      return fail(problemText(split.problem, address));
+    }
+    hostPort = joinHostPort(authority.replace(/^\[(.*)\]$/, '$1'), DEFAULT_PORT);
+  } else if (split.port === '') {
+    hostPort = joinHostPort(split.host, DEFAULT_PORT);
+  }
+  return tcp(address, hostPort, scheme === 'rediss');
+}
+
+function tcp(address: string, hostPort: string, tls: boolean): AddressResult {
+  const split = splitHostPort(hostPort);
+  if ('problem' in split) {
+    return fail(problemText(split.problem, address));
+  }
+  if (split.host === '') {
+    return fail(MESSAGES.noHost(address));
+  }
+  const port = Number(split.port);
+  if (!/^\d+$/.test(split.port) || port < 1 || port > 65535) {
+    return fail(MESSAGES.badPort(address, split.port));
+  }
+  return { ok: true, node: { network: 'tcp', dial: joinHostPort(split.host, split.port), tls } };
+}
+
+type SplitProblem = 'missing-port' | 'too-many-colons' | 'malformed';
+
+/** Go's net.SplitHostPort rules: IPv6 hosts in brackets, the port after the last colon. */
+function splitHostPort(hostPort: string): { host: string; port: string } | { problem: SplitProblem } {
+  if (hostPort.startsWith('[')) {
+    const end = hostPort.indexOf(']');
+    if (end < 0) {
+      return { problem: 'malformed' };
+    }
+    const after = hostPort.slice(end + 1);
+    if (after === '') {
+      return { problem: 'missing-port' };
+    }
+    if (!after.startsWith(':') || after.slice(1).includes(':')) {
+      return { problem: 'malformed' };
+    }
+    const host = hostPort.slice(1, end);
+    if (host.includes('[') || host.includes(']')) {
+      return { problem: 'malformed' };
+    }
+    return { host, port: after.slice(1) };
+  }
+  const colon = hostPort.lastIndexOf(':');
+  if (colon < 0) {
+    return { problem: 'missing-port' };
+  }
+  const host = hostPort.slice(0, colon);
+  if (host.includes(':')) {
+    return { problem: 'too-many-colons' };
+  }
+  if (host.includes('[') || host.includes(']')) {
+    return { problem: 'malformed' };
+  }
+  return { host, port: hostPort.slice(colon + 1) };
+}
+
+function joinHostPort(host: string, port: string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function problemText(problem: SplitProblem, address: string): string {
+  switch (problem) {
+    case 'missing-port':
+      return MESSAGES.missingPort(address);
+    case 'too-many-colons':
+      return MESSAGES.ipv6Brackets(address);
+    case 'malformed':
+      return MESSAGES.notHostPort(address);
+  }
+}
+
+export interface NodeProblems {
+  address?: string;
+  name?: string;
+}
+
+export interface SettingsProblems {
+  /** About the list as a whole (e.g. empty). */
+  nodes?: string;
+  /** One entry per node, same order as jsonData.nodes. */
+  nodeRows: NodeProblems[];
+  connectTimeoutMs?: string;
+  readTimeoutMs?: string;
+  maxConcurrency?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+}
+
+/** Checks the node list: addresses parse, names and addresses are unique. */
+export function validateNodes(nodes: RedisNode[] | undefined): Pick<SettingsProblems, 'nodes' | 'nodeRows'> {
+  const list = nodes ?? [];
+  if (list.length === 0) {
+    return { nodes: MESSAGES.noNodes, nodeRows: [] };
+  }
+  const seen = new Map<string, number>();
+  const nodeRows = list.map((node, index): NodeProblems => {
+    const parsed = parseAddress(node.address ?? '');
+    if (!parsed.ok) {
+      return { address: parsed.problem };
+    }
+    const address = node.address.trim();
+    const name = (node.name ?? '').trim();
+    const identities: Array<[string, keyof NodeProblems]> = [
+      [name || address, name ? 'name' : 'address'],
+      [address, 'address'],
+    ];
+    const problems: NodeProblems = {};
+    for (const [identity, field] of identities) {
+      const other = seen.get(identity);
+      if (other !== undefined && other !== index) {
+        problems[field] = problems[field] ?? MESSAGES.duplicate(identity, other + 1);
+      }
+      if (other === undefined) {
+        seen.set(identity, index);
+      }
+    }
+    return problems;
+  });
+  return { nodeRows };
+}
+
+function timeoutProblem(value: number | undefined): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Number.isInteger(value)) {
+    return MESSAGES.notWholeNumber;
+  }
+  if (value <= 0) {
+    return MESSAGES.timeoutNotPositive;
+  }
+  if (value > LIMITS.maxTimeoutMs) {
+    return MESSAGES.timeoutTooLong;
+  }
+  return undefined;
+}
+
+function concurrencyProblem(value: number | undefined): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Number.isInteger(value)) {
+    return MESSAGES.notWholeNumber;
+  }
+  if (value < 1 || value > LIMITS.maxConcurrency) {
+    return MESSAGES.concurrencyRange;
+  }
+  return undefined;
+}
+
+/** Whether a secret is set: already stored (secureJsonFields) or typed now (secureJsonData). */
+export function isSecretSet(
+  key: SecureKey,
+  secureJsonFields: Partial<Record<string, boolean>> | undefined,
+  secureJsonData: RedisSecureJsonData | undefined
+): boolean {
+  return Boolean(secureJsonFields?.[key]) || Boolean(secureJsonData?.[key]);
+}
+
+function tlsProblems(
+  secureJsonFields: Partial<Record<string, boolean>> | undefined,
+  secureJsonData: RedisSecureJsonData | undefined
+): Pick<SettingsProblems, 'tlsCACert' | 'tlsClientCert' | 'tlsClientKey'> {
+  const problems: Pick<SettingsProblems, 'tlsCACert' | 'tlsClientCert' | 'tlsClientKey'> = {};
+  const typed = secureJsonData ?? {};
+  if (typed.tlsCACert && !typed.tlsCACert.includes('-----BEGIN CERTIFICATE-----')) {
+    problems.tlsCACert = MESSAGES.notPemCertificate;
+  }
+  if (typed.tlsClientCert && !typed.tlsClientCert.includes('-----BEGIN CERTIFICATE-----')) {
+    problems.tlsClientCert = MESSAGES.notPemCertificate;
+  }
+  if (typed.tlsClientKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(typed.tlsClientKey)) {
+    problems.tlsClientKey = MESSAGES.notPemKey;
+  }
+  const cert = isSecretSet('tlsClientCert', secureJsonFields, secureJsonData);
+  const key = isSecretSet('tlsClientKey', secureJsonFields, secureJsonData);
+  if (cert && !key) {
+    problems.tlsClientKey = problems.tlsClientKey ?? MESSAGES.clientCertWithoutKey;
+  }
+  if (key && !cert) {
+    problems.tlsClientCert = problems.tlsClientCert ?? MESSAGES.clientKeyWithoutCert;
+  }
+  return problems;
+}
+
+/** Every problem of the settings a user is editing. */
+export function validateSettings(
+  jsonData: RedisJsonData,
+  secureJsonFields?: Partial<Record<string, boolean>>,
+  secureJsonData?: RedisSecureJsonData
+): SettingsProblems {
+  return {
+    ...validateNodes(jsonData.nodes),
+    connectTimeoutMs: timeoutProblem(jsonData.connectTimeoutMs),
+    readTimeoutMs: timeoutProblem(jsonData.readTimeoutMs),
+    maxConcurrency: concurrencyProblem(jsonData.maxConcurrency),
+    ...tlsProblems(secureJsonFields, secureJsonData),
+  };
+}
+
+/** Whether any node uses rediss:// (TLS settings then matter even with the TLS switch off). */
+export function anyNodeUsesTLS(nodes: RedisNode[] | undefined): boolean {
+  return (nodes ?? []).some((node) => {
+    const parsed = parseAddress(node.address ?? '');
+    return parsed.ok && parsed.node.tls;
+  });
+}
