@@ -1,0 +1,71 @@
+package node
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+)
+
+// reply is a Redis error reply as go-redis surfaces it.
+type reply string
+
+func (r reply) Error() string { return string(r) }
+func (reply) RedisError()     {}
+
+func dialFailure(err error) error {
+	return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: err}}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want Kind
+	}{
+		{"nothing listens", dialFailure(syscall.ECONNREFUSED), KindRefused},
+		{"socket file missing", dialFailure(syscall.ENOENT), KindRefused},
+		{"host unreachable", dialFailure(syscall.EHOSTUNREACH), KindRefused},
+		{"dial timeout", &net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}, KindTimeout},
+		{"context deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), KindTimeout},
+		{"unknown host", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "cache-9", IsNotFound: true}}, KindDNS},
+		{"unknown CA", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, KindTLS},
+		{"wrong host in certificate", x509.HostnameError{Host: "cache-1", Certificate: &x509.Certificate{}}, KindTLS},
+		{"TLS client, plain server", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, KindTLS},
+		{"server rejected client certificate", &net.OpError{Op: "remote error", Err: tls.AlertError(42)}, KindTLS},
+		{"plain client, TLS server hangs up", io.EOF, KindClosed},
+		{"connection reset", dialFailure(syscall.ECONNRESET), KindClosed},
+		{"wrong password", reply("WRONGPASS invalid username-password pair or user is disabled."), KindAuth},
+		{"password missing", reply("NOAUTH Authentication required."), KindAuth},
+		{"password set, server has none", reply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"), KindAuth},
+		{"protected mode", reply("DENIED Redis is running in protected mode because protected mode is enabled"), KindDenied},
+		{"too many clients", reply("ERR max number of clients reached"), KindDenied},
+		{"INFO renamed away", reply("ERR unknown command 'INFO', with args beginning with: 'persistence' "), KindInfoRefused},
+		{"ACL forbids INFO", reply("NOPERM User monitor has no permissions to run the 'info' command"), KindInfoRefused},
+		{"loading", reply("LOADING Redis is loading the dataset in memory"), KindRedis},
+		{"something else", fmt.Errorf("redis: client is closed"), KindUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Classify(tt.err)
+			if got.Kind != tt.want {
+				t.Fatalf("Classify(%v) = %q, want %q", tt.err, got.Kind, tt.want)
+			}
+			if got.Hint() == "" || got.Detail == "" {
+				t.Fatalf("classified error lacks detail or hint: %+v", got)
+			}
+		})
+	}
+	if Classify(nil) != nil {
+		t.Fatal("Classify(nil) must be nil")
+	}
+	already := &Error{Kind: KindAuth, Detail: "x"}
+	if Classify(fmt.Errorf("wrapped: %w", already)) != already {
+		t.Fatal("an already classified error must pass through")
+	}
+}

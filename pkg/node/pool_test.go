@@ -1,0 +1,146 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+)
+
+// legacyServer speaks just enough RESP to play a Redis 6.2 that rejects multi-section INFO. Real
+// servers are used everywhere else; no 6.2 is installable here.
+type legacyServer struct {
+	mu       sync.Mutex
+	commands []string
+}
+
+func (s *legacyServer) serve(t *testing.T) string {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { listener.Close() })
+	go func() {
+		for {
+			conn, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			go s.answer(conn)
+		}
+	}()
+	return listener.Addr().String()
+}
+
+func (s *legacyServer) answer(conn net.Conn) {
+	defer conn.Close()
+	reader := bufio.NewReader(conn)
+	for {
+		args, err := readCommand(reader)
+		if err != nil {
+			return
+		}
+		command := strings.ToUpper(strings.Join(args, " "))
+		s.mu.Lock()
+		s.commands = append(s.commands, command)
+		s.mu.Unlock()
+		var out string
+		switch {
+		case command == "INFO":
+			body := "# Persistence\r\naof_enabled:1\r\naof_last_bgrewrite_status:ok\r\n# Replication\r\nrole:master\r\n"
+			out = fmt.Sprintf("$%d\r\n%s\r\n", len(body), body)
+		case strings.HasPrefix(command, "INFO "):
+			out = "-ERR syntax error\r\n"
+		case strings.HasPrefix(command, "CONFIG GET"):
+			out = "*4\r\n$27\r\nauto-aof-rewrite-percentage\r\n$3\r\n100\r\n$25\r\nauto-aof-rewrite-min-size\r\n$8\r\n67108864\r\n"
+		default:
+			out = fmt.Sprintf("-ERR unknown command '%s'\r\n", args[0])
+		}
+		if _, err := conn.Write([]byte(out)); err != nil {
+			return
+		}
+	}
+}
+
+func readCommand(reader *bufio.Reader) ([]string, error) {
+	header, err := reader.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	count, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(header, "*")))
+	if err != nil {
+		return nil, err
+	}
+	args := make([]string, count)
+	for i := range args {
+		if _, err := reader.ReadString('\n'); err != nil {
+			return nil, err
+		}
+		line, err := reader.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		args[i] = strings.TrimRight(line, "\r\n")
+	}
+	return args, nil
+}
+
+func (s *legacyServer) infoCommands() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var infos []string
+	for _, c := range s.commands {
+		if strings.HasPrefix(c, "INFO") {
+			infos = append(infos, c)
+		}
+	}
+	return infos
+}
+
+func TestPreSevenServersGetPlainInfoAfterOneRejection(t *testing.T) {
+	server := &legacyServer{}
+	address := server.serve(t)
+	pool := NewPool(settings.Settings{
+		Nodes:          []settings.Node{{Name: "legacy", Address: address, Network: "tcp", Dial: address}},
+		ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1,
+	})
+	t.Cleanup(func() { pool.Close() })
+	request := Request{Sections: []string{"persistence", "replication"}, RewriteTrigger: true}
+	for range 2 {
+		reading := pool.Read(context.Background(), []int{0}, request)[0]
+		if reading.Err != nil {
+			t.Fatalf("read failed: %v", reading.Err)
+		}
+		if status, _ := reading.Info.String("aof_last_bgrewrite_status"); status != "ok" || !reading.Trigger.Known || reading.Trigger.Percent != 100 {
+			t.Fatalf("reading = %+v", reading)
+		}
+	}
+	want := []string{"INFO PERSISTENCE REPLICATION", "INFO", "INFO"}
+	if got := server.infoCommands(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("INFO commands sent = %q, want %q: one rejection, then plain INFO only", got, want)
+	}
+}
+
+func TestSelectOnlyReachesConfiguredNodes(t *testing.T) {
+	pool := NewPool(settings.Settings{Nodes: []settings.Node{
+		{Name: "a", Address: "10.0.0.1:6379", Network: "tcp", Dial: "10.0.0.1:6379"},
+		{Name: "b", Address: "10.0.0.2:6379", Network: "tcp", Dial: "10.0.0.2:6379"},
+	}, MaxConcurrency: 1})
+	t.Cleanup(func() { pool.Close() })
+	if got, err := pool.Select([]string{"10.0.0.2:6379", "a", "b"}); err != nil || fmt.Sprint(got) != "[1 0]" {
+		t.Fatalf("Select = %v, %v; want [1 0] (by address or name, duplicates once)", got, err)
+	}
+	if got, _ := pool.Select(nil); fmt.Sprint(got) != "[0 1]" {
+		t.Fatalf("empty filter = %v, want every node", got)
+	}
+	if _, err := pool.Select([]string{"evil.example:6379"}); err == nil || !strings.Contains(err.Error(), `"evil.example:6379", which this data source does not configure`) {
+		t.Fatalf("unconfigured node: %v", err)
+	}
+}
