@@ -89,10 +89,11 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 		DisableIdentity:          true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		// A retry would hide a flapping node and multiply a dead node's delay.
-		MaxRetries:   -1,
-		PoolSize:     1,
-		PoolTimeout:  budget,
-		MinIdleConns: 0,
+		MaxRetries:    -1,
+		DialerRetries: 1,
+		PoolSize:      1,
+		PoolTimeout:   budget,
+		MinIdleConns:  0,
 	}
 	if s.TLS.Enabled || n.TLS {
 		options.TLSConfig = s.TLS.ConfigFor(n.Host())
@@ -197,7 +198,7 @@ func (c *client) read(ctx context.Context, request Request) Reading {
 func (c *client) roundTrip(ctx context.Context, request Request) (string, RewriteTrigger, error) {
 	var infoCmd *redis.StringCmd
 	var configCmd *redis.MapStringStringCmd
-	_, _ = c.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+	_, pipeErr := c.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		if c.legacyInfo.Load() {
 			infoCmd = pipe.Info(ctx)
 		} else {
@@ -210,6 +211,11 @@ func (c *client) roundTrip(ctx context.Context, request Request) (string, Rewrit
 	})
 	if err := infoCmd.Err(); err != nil {
 		return "", RewriteTrigger{}, err
+	}
+	// A failed connection set-up (AUTH, TLS) can leave the commands without an error of their
+	// own; then the pipeline's error is the node's, unless it is just CONFIG being refused.
+	if pipeErr != nil && infoCmd.Val() == "" && (configCmd == nil || configCmd.Err() == nil) {
+		return "", RewriteTrigger{}, pipeErr
 	}
 	return infoCmd.Val(), parseTrigger(configCmd), nil
 }

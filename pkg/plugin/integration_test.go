@@ -1,0 +1,286 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+)
+
+// Every test here runs against real redis-server processes, driven into the state under test.
+
+type nodeSpec struct {
+	Address string `json:"address"`
+	Name    string `json:"name,omitempty"`
+}
+
+type options struct {
+	nodes          []nodeSpec
+	secure         map[string]string
+	tlsEnabled     bool
+	readTimeoutMs  int
+	connectTimeout int
+}
+
+func realDatasource(t *testing.T, o options) *Datasource {
+	t.Helper()
+	settings := map[string]any{"nodes": o.nodes, "tlsEnabled": o.tlsEnabled}
+	if o.readTimeoutMs > 0 {
+		settings["readTimeoutMs"] = o.readTimeoutMs
+	}
+	if o.connectTimeout > 0 {
+		settings["connectTimeoutMs"] = o.connectTimeout
+	}
+	raw, err := json.Marshal(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newDatasource(t, string(raw), o.secure)
+}
+
+// cardRows queries the card and returns each node's status and reason by node name.
+func cardRows(t *testing.T, ds *Datasource) (status, reason map[string]string, frame *data.Frame) {
+	t.Helper()
+	response := query(t, ds, "card", `{}`)
+	if response.Error != nil {
+		t.Fatalf("card query failed as a whole: %v", response.Error)
+	}
+	frame = response.Frames[0]
+	status, reason = map[string]string{}, map[string]string{}
+	names, statuses, reasons := field(t, frame, "node"), field(t, frame, "status"), field(t, frame, "reason")
+	for i := 0; i < frame.Rows(); i++ {
+		name := names.At(i).(string)
+		status[name], reason[name] = statuses.At(i).(string), reasons.At(i).(string)
+	}
+	return status, reason, frame
+}
+
+func field(t *testing.T, frame *data.Frame, name string) *data.Field {
+	t.Helper()
+	f, _ := frame.FieldByName(name)
+	if f == nil {
+		t.Fatalf("frame %s has no field %s", frame.Name, name)
+	}
+	return f
+}
+
+func expectCard(t *testing.T, ds *Datasource, node, wantStatus, wantReason string) {
+	t.Helper()
+	status, reason, _ := cardRows(t, ds)
+	if status[node] != wantStatus || !strings.Contains(reason[node], wantReason) {
+		t.Fatalf("%s: status %q reason %q; want %q with a reason containing %q", node, status[node], reason[node], wantStatus, wantReason)
+	}
+}
+
+func TestRealOKAfterASuccessfulRewrite(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	server.RewriteErrKilledChild(t)
+	server.RewriteOK(t)
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	expectCard(t, ds, "cache", "ok", "last AOF rewrite succeeded")
+
+	_, _, frame := cardRows(t, ds)
+	if failures := field(t, frame, "consecutive_failures").At(0).(*int64); failures == nil || *failures != 0 {
+		t.Fatalf("a success resets the failure streak, got %v", failures)
+	}
+	if current, base := field(t, frame, "current_size").At(0).(*int64), field(t, frame, "base_size").At(0).(*int64); current == nil || base == nil || *current != *base {
+		t.Fatalf("after a rewrite current == base, got %v %v", current, base)
+	}
+	if trigger := field(t, frame, "rewrite_trigger").At(0).(*int64); trigger == nil || *trigger != 100 {
+		t.Fatalf("rewrite trigger read with CONFIG GET = %v, want the default 100", trigger)
+	}
+}
+
+func TestRealErrFromAKilledRewriteChild(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	server.RewriteErrKilledChild(t)
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	expectCard(t, ds, "cache", "err", "may be transient")
+
+	server.RewriteErrKilledChild(t)
+	expectCard(t, ds, "cache", "err", "stuck: 2 failures in a row")
+	assertAlertValue(t, ds, "aof_rewrite_ok", "cache", ptr(0))
+	assertAlertValue(t, ds, "aof_rewrites_consecutive_failures", "cache", ptr(2))
+}
+
+func TestRealNotApplicableWhenAOFIsOffAfterAnEarlierErr(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	server.RewriteErrKilledChild(t)
+	server.DisableAOF(t)
+	if server.Info(t)["aof_last_bgrewrite_status"] != "err" {
+		t.Fatal("precondition: the stale field should still say err")
+	}
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	expectCard(t, ds, "cache", "n/a", "(err) is stale and ignored")
+	assertAlertValue(t, ds, "aof_rewrite_ok", "cache", nil)
+	assertAlertValue(t, ds, "aof_enabled", "cache", ptr(0))
+}
+
+func TestRealRewriteInProgressShowsThePreviousResult(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	server.RewriteErrKilledChild(t)
+	server.HoldRewriteInProgress(t)
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	expectCard(t, ds, "cache", "err", "previous attempt's result")
+	_, _, frame := cardRows(t, ds)
+	if !field(t, frame, "rewrite_in_progress").At(0).(bool) {
+		t.Fatal("rewrite_in_progress should be true")
+	}
+	assertAlertValue(t, ds, "aof_rewrite_ok", "cache", ptr(0))
+}
+
+func TestRealWriteErrIsASeparateSignal(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{FileSizeLimitKB: 64})
+	server.WriteErr(t)
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	expectCard(t, ds, "cache", "ok", "AOF WRITES ARE FAILING")
+	assertAlertValue(t, ds, "aof_write_ok", "cache", ptr(0))
+	assertAlertValue(t, ds, "aof_rewrite_ok", "cache", ptr(1))
+}
+
+func TestRealClosedPortIsUnreachableAndDoesNotBlankOthers(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: redistest.ClosedAddr(t), Name: "gone"}, {Address: server.Addr, Name: "cache"}}})
+	expectCard(t, ds, "gone", "unreachable", "refused")
+	expectCard(t, ds, "cache", "ok", "succeeded")
+	assertAlertValue(t, ds, "node_up", "gone", ptr(0))
+	assertAlertValue(t, ds, "aof_rewrite_ok", "gone", nil)
+
+	health, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	if err != nil || health.Status != backend.HealthStatusError ||
+		!strings.Contains(health.Message, "1 of 2 Redis nodes answered INFO") ||
+		!strings.Contains(health.Message, "gone ("+ds.pool.Nodes()[0].Address+"): unreachable, refused") ||
+		!strings.Contains(health.Message, "cache ("+server.Addr+"): AOF on, last rewrite ok") {
+		t.Fatalf("health = %+v, %v", health, err)
+	}
+}
+
+func TestRealWrongPasswordIsAnAuthFailureThatNeverShowsTheSecret(t *testing.T) {
+	const real, wrong = "correct-horse-battery", "hunter2-wrong-secret"
+	server := redistest.Start(t, redistest.Options{Password: real})
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}, secure: map[string]string{"password": wrong}})
+	expectCard(t, ds, "cache", "unreachable", "auth: WRONGPASS")
+	health, _ := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	_, reason, _ := cardRows(t, ds)
+	for _, text := range []string{health.Message, string(health.JSONDetails), reason["cache"]} {
+		if strings.Contains(text, wrong) || strings.Contains(text, real) {
+			t.Fatalf("a secret leaked: %q", text)
+		}
+	}
+	if !strings.Contains(health.Message, "check the ACL user name and password") {
+		t.Fatalf("health message does not say what to check: %q", health.Message)
+	}
+
+	right := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}, secure: map[string]string{"password": real}})
+	expectCard(t, right, "cache", "ok", "succeeded")
+}
+
+func TestRealServerSlowerThanTheTimeout(t *testing.T) {
+	frozen := redistest.Start(t, redistest.Options{})
+	healthy := redistest.Start(t, redistest.Options{})
+	frozen.Freeze(t)
+	ds := realDatasource(t, options{readTimeoutMs: 300, connectTimeout: 300,
+		nodes: []nodeSpec{{Address: frozen.Addr, Name: "frozen"}, {Address: healthy.Addr, Name: "healthy"}}})
+	expectCard(t, ds, "frozen", "unreachable", "timeout")
+	expectCard(t, ds, "healthy", "ok", "succeeded")
+}
+
+func TestRealServerThatRefusesInfoIsRestricted(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{RenameInfo: true})
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "managed"}}})
+	expectCard(t, ds, "managed", "restricted", "unknown command")
+	assertAlertValue(t, ds, "node_up", "managed", ptr(1))
+	assertAlertValue(t, ds, "aof_rewrite_ok", "managed", nil)
+}
+
+func TestRealTLSWithAGeneratedCA(t *testing.T) {
+	ca := redistest.NewCA(t)
+	server := redistest.Start(t, redistest.Options{TLS: ca})
+	trusting := realDatasource(t, options{tlsEnabled: true, nodes: []nodeSpec{{Address: server.Addr, Name: "tls"}},
+		secure: map[string]string{"tlsCACert": string(ca.CAPEM)}})
+	expectCard(t, trusting, "tls", "ok", "succeeded")
+
+	perNode := realDatasource(t, options{nodes: []nodeSpec{{Address: "rediss://" + server.Addr, Name: "tls"}},
+		secure: map[string]string{"tlsCACert": string(ca.CAPEM)}})
+	expectCard(t, perNode, "tls", "ok", "succeeded")
+
+	other := redistest.NewCA(t)
+	untrusting := realDatasource(t, options{tlsEnabled: true, nodes: []nodeSpec{{Address: server.Addr, Name: "tls"}},
+		secure: map[string]string{"tlsCACert": string(other.CAPEM)}})
+	expectCard(t, untrusting, "tls", "unreachable", "tls:")
+
+	plain := realDatasource(t, options{readTimeoutMs: 500, nodes: []nodeSpec{{Address: server.Addr, Name: "tls"}}})
+	expectCard(t, plain, "tls", "unreachable", "if it only speaks TLS, turn TLS on")
+}
+
+func TestRealRawAndSiblingsFrames(t *testing.T) {
+	on := redistest.Start(t, redistest.Options{})
+	off := redistest.Start(t, redistest.Options{AOFOff: true})
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: on.Addr, Name: "on"}, {Address: off.Addr, Name: "off"}}})
+
+	raw := query(t, ds, "raw", `{}`)
+	if raw.Error != nil {
+		t.Fatal(raw.Error)
+	}
+	frame := raw.Frames[0]
+	if size := field(t, frame, "aof_current_size"); size.At(0).(*int64) == nil || size.At(1).(*int64) != nil {
+		t.Fatalf("aof_current_size is printed only with AOF on: got %v, %v", size.At(0), size.At(1))
+	}
+	if status := field(t, frame, "aof_last_bgrewrite_status").At(1).(*string); status == nil || *status != "ok" {
+		t.Fatalf("strings stay strings: %v", status)
+	}
+	if perc := field(t, frame, "current_fork_perc"); perc.Type() != data.FieldTypeNullableFloat64 {
+		t.Fatalf("decimals are numbers: current_fork_perc is %s", perc.Type())
+	}
+
+	siblings := query(t, ds, "siblings", `{"nodes":["off"]}`)
+	if siblings.Error != nil {
+		t.Fatal(siblings.Error)
+	}
+	frame = siblings.Frames[0]
+	if frame.Rows() != 1 || field(t, frame, "node").At(0) != "off" {
+		t.Fatalf("node filter not applied: %d rows", frame.Rows())
+	}
+	if uptime := field(t, frame, "uptime").At(0).(*int64); uptime == nil {
+		t.Fatal("uptime missing")
+	}
+	if replicas := field(t, frame, "connected_replicas").At(0).(*int64); replicas == nil || *replicas != 0 {
+		t.Fatalf("connected_replicas = %v", replicas)
+	}
+}
+
+func ptr(value float64) *float64 { return &value }
+
+// assertAlertValue runs the alerting query for one metric and checks the node's single value.
+func assertAlertValue(t *testing.T, ds *Datasource, metric, node string, want *float64) {
+	t.Helper()
+	response := query(t, ds, "alerting", fmt.Sprintf(`{"metric":%q}`, metric))
+	if response.Error != nil {
+		t.Fatalf("alerting query failed: %v", response.Error)
+	}
+	for _, frame := range response.Frames {
+		valueField := frame.Fields[0]
+		if valueField.Labels["node"] != node {
+			continue
+		}
+		got := valueField.At(0).(*float64)
+		if (got == nil) != (want == nil) || (got != nil && *got != *want) {
+			t.Fatalf("%s for %s = %s, want %s", metric, node, show(got), show(want))
+		}
+		return
+	}
+	t.Fatalf("no %s series for %s", metric, node)
+}
+
+func show(value *float64) string {
+	if value == nil {
+		return "null"
+	}
+	return fmt.Sprint(*value)
+}
