@@ -2,7 +2,20 @@
 // generally used by snapshots, but can affect specific tests
 process.env.TZ = 'UTC';
 
+const baseConfig = require('./.config/jest.config');
+
+const swcTransform = baseConfig.transform['^.+\\.(t|j)sx?$'];
+
 module.exports = {
   // Jest configuration provided by Grafana scaffolding
-  ...require('./.config/jest.config'),
+  ...baseConfig,
+  transform: {
+    ...baseConfig.transform,
+    // d3-color (via @grafana/data 12.0) ships only ES modules as .mjs; transform those too.
+    '^.+\\.mjs$': swcTransform,
+  },
+  // Only *.test.tsx: the Playwright specs under tests/ are not jest tests.
+  testMatch: ['<rootDir>/src/**/*.test.tsx'],
+  // The editors are typed into key by key; leave room on a busy 2-core machine.
+  testTimeout: 20000,
 };

@@ -1,6 +1,6 @@
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
-import { Alert, Combobox, ComboboxOption, MultiSelect, RadioButtonGroup, Stack } from '@grafana/ui';
+import { Alert, Combobox, ComboboxOption, MultiSelect, RadioButtonGroup, Stack, Text } from '@grafana/ui';
 import React, { useMemo } from 'react';
 
 import type { DataSource } from '../datasource';
@@ -59,20 +59,18 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
     <div data-testid={Selectors.query.editor}>
       <EditorRows>
         <EditorRow>
-          <EditorField
-            label={QUERY_TEXT.queryType}
-            description={
-              <span data-testid={Selectors.query.queryTypeHelp}>
+          <EditorField label={QUERY_TEXT.queryType}>
+            <div>
+              <div data-testid={Selectors.query.queryType}>
+                <RadioButtonGroup<QueryType>
+                  options={QUERY_TYPE_OPTIONS}
+                  value={knownType}
+                  onChange={(value) => change(withQueryType(query, value))}
+                />
+              </div>
+              <Text color="secondary" variant="bodySmall" element="p" data-testid={Selectors.query.queryTypeHelp}>
                 {knownType ? QUERY_TYPE_TEXT[knownType].description : ''}
-              </span>
-            }
-          >
-            <div data-testid={Selectors.query.queryType}>
-              <RadioButtonGroup<QueryType>
-                options={QUERY_TYPE_OPTIONS}
-                value={knownType}
-                onChange={(value) => change(withQueryType(query, value))}
-              />
+              </Text>
             </div>
           </EditorField>
         </EditorRow>
