@@ -1,0 +1,336 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+)
+
+// Benchmarks against real redis-server processes. The target: QueryData for one node within 1.5x
+// of a bare go-redis `INFO persistence` round trip. Results and how to run them: docs/benchmarks.md.
+//
+// The Bare* benchmarks are floors measured with go-redis alone; the QueryData* ones go through the
+// whole handler (query type mux, query JSON, node pool, INFO parsing, card rules, frames), as
+// Grafana calls it, minus the gRPC hop.
+
+// benchClient is a go-redis client configured like the plugin's node clients (RESP2, no identity
+// handshake, one connection, no retries, context deadlines), connected before the timer starts.
+func benchClient(b *testing.B, server *redistest.Server) *redis.Client {
+	b.Helper()
+	options := server.ClientOptions()
+	options.Protocol = 2
+	options.PoolSize = 1
+	options.MaxRetries = -1
+	options.ContextTimeoutEnabled = true
+	client := redis.NewClient(options)
+	b.Cleanup(func() { _ = client.Close() })
+	if err := client.Ping(context.Background()).Err(); err != nil {
+		b.Fatal(err)
+	}
+	return client
+}
+
+// BenchmarkBareInfoPersistence is the floor: one `INFO persistence` round trip, nothing else.
+func BenchmarkBareInfoPersistence(b *testing.B) {
+	benchBare(b, bareRead{sections: []string{"persistence"}})
+}
+
+// BenchmarkBareInfoPersistenceReplication adds the replication section the card reads for the
+// node's role: still one command.
+func BenchmarkBareInfoPersistenceReplication(b *testing.B) {
+	benchBare(b, bareRead{sections: cardRequest.Sections})
+}
+
+// BenchmarkBareCardPipeline sends what the card query sends, in one pipeline: INFO persistence
+// replication and CONFIG GET auto-aof-rewrite-*.
+func BenchmarkBareCardPipeline(b *testing.B) {
+	benchBare(b, bareRead{sections: cardRequest.Sections, configGet: true})
+}
+
+// BenchmarkBareCardPipelineParsed adds info.Parse of the reply, in the same goroutine.
+func BenchmarkBareCardPipelineParsed(b *testing.B) {
+	benchBare(b, bareRead{sections: cardRequest.Sections, configGet: true, parse: true})
+}
+
+// BenchmarkBareCardPipelineParsedInGoroutine does the read the way node.Pool.Read wraps it: in a
+// new goroutine with its own context timer, waited for with a WaitGroup.
+func BenchmarkBareCardPipelineParsedInGoroutine(b *testing.B) {
+	benchBare(b, bareRead{sections: cardRequest.Sections, configGet: true, parse: true, goroutine: true})
+}
+
+// bareRead is one read made with go-redis alone, built up step by step towards what the plugin
+// does, so that the distance between two steps is the cost of one of them.
+type bareRead struct {
+	sections  []string // INFO sections
+	configGet bool     // CONFIG GET auto-aof-rewrite-* in the same pipeline
+	parse     bool     // info.Parse the reply
+	goroutine bool     // in a new goroutine with a context timer, as node.Pool.Read does
+}
+
+func benchBare(b *testing.B, r bareRead) {
+	server := redistest.Start(b, redistest.Options{})
+	client := benchClient(b, server)
+	read := func(ctx context.Context) error {
+		var text string
+		if r.configGet {
+			var infoCmd *redis.StringCmd
+			var configCmd *redis.MapStringStringCmd
+			_, err := client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+				infoCmd = pipe.Info(ctx, r.sections...)
+				configCmd = pipe.ConfigGet(ctx, "auto-aof-rewrite-*")
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if len(configCmd.Val()) != 2 {
+				return fmt.Errorf("CONFIG GET answered %v", configCmd.Val())
+			}
+			text = infoCmd.Val()
+		} else {
+			var err error
+			if text, err = client.Info(ctx, r.sections...).Result(); err != nil {
+				return err
+			}
+		}
+		if r.parse {
+			if _, ok := info.Parse(text).Int("aof_enabled"); !ok {
+				return fmt.Errorf("no aof_enabled in %q", text)
+			}
+		}
+		return nil
+	}
+	if r.goroutine {
+		inline := read
+		read = func(ctx context.Context) error {
+			var err error
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				nodeCtx, cancel := context.WithTimeout(ctx, 6*time.Second)
+				defer cancel()
+				err = inline(nodeCtx)
+			}()
+			wg.Wait()
+			return err
+		}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	meter := startCPUMeter(b, []*redistest.Server{server})
+	for range b.N {
+		if err := read(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	meter.report(b)
+}
+
+// benchDatasource builds a data source over the servers, as Grafana's instance factory would.
+func benchDatasource(b *testing.B, servers []*redistest.Server) *Datasource {
+	b.Helper()
+	nodes := make([]map[string]string, len(servers))
+	for i, s := range servers {
+		nodes[i] = map[string]string{"address": s.Addr}
+	}
+	jsonData, err := json.Marshal(map[string]any{"nodes": nodes})
+	if err != nil {
+		b.Fatal(err)
+	}
+	instance, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{UID: "bench", JSONData: jsonData})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds := instance.(*Datasource)
+	if ds.settingsErr != nil {
+		b.Fatal(ds.settingsErr)
+	}
+	b.Cleanup(ds.Dispose)
+	return ds
+}
+
+// benchQueryData runs one query per iteration and checks on every iteration (cheaply, inside the
+// timed loop) that it succeeded and that every node answered.
+func benchQueryData(b *testing.B, servers []*redistest.Server, queryType, model string, wantFrames func(nodes int) int) {
+	b.Helper()
+	ds := benchDatasource(b, servers)
+	request := &backend.QueryDataRequest{Queries: []backend.DataQuery{{RefID: "A", QueryType: queryType, JSON: json.RawMessage(model)}}}
+	ctx := context.Background()
+	run := func() {
+		response, err := ds.QueryData(ctx, request)
+		if err != nil {
+			b.Fatal(err)
+		}
+		result := response.Responses["A"]
+		if result.Error != nil || len(result.Frames) != wantFrames(len(servers)) {
+			b.Fatalf("query failed: %v, %d frames", result.Error, len(result.Frames))
+		}
+		if notices := result.Frames[0].Meta; notices != nil && len(notices.Notices) > 0 {
+			b.Fatalf("a node did not answer: %s", notices.Notices[0].Text)
+		}
+	}
+	run() // connect every node before timing
+	b.ReportAllocs()
+	meter := startCPUMeter(b, servers)
+	for range b.N {
+		run()
+	}
+	meter.report(b)
+}
+
+func benchOneFrame(int) int           { return 1 }
+func benchFramePerNode(nodes int) int { return nodes }
+
+func BenchmarkQueryDataCard1Node(b *testing.B) {
+	benchQueryData(b, []*redistest.Server{redistest.Start(b, redistest.Options{})}, "card", `{}`, benchOneFrame)
+}
+
+func BenchmarkQueryDataCard50Nodes(b *testing.B) {
+	benchQueryData(b, redistest.StartMany(b, 50, redistest.Options{}), "card", `{}`, benchOneFrame)
+}
+
+func BenchmarkQueryDataAlerting1Node(b *testing.B) {
+	benchQueryData(b, []*redistest.Server{redistest.Start(b, redistest.Options{})}, "alerting", `{"metric":"aof_rewrite_ok"}`, benchFramePerNode)
+}
+
+// BenchmarkQueryDataRaw1Node sends exactly the bare floor's command (INFO persistence alone), so
+// its distance to BenchmarkBareInfoPersistence is the plugin's own overhead.
+func BenchmarkQueryDataRaw1Node(b *testing.B) {
+	benchQueryData(b, []*redistest.Server{redistest.Start(b, redistest.Options{})}, "raw", `{}`, benchOneFrame)
+}
+
+// The benchmarks below split BenchmarkQueryDataCard1Node into its parts.
+
+// BenchmarkPoolReadCard1Node is the node pool's read alone (goroutine, context timer, pipeline,
+// parse): the I/O part of a card query, without rules, frames and the query mux.
+func BenchmarkPoolReadCard1Node(b *testing.B) {
+	server := redistest.Start(b, redistest.Options{})
+	ds := benchDatasource(b, []*redistest.Server{server})
+	ctx := context.Background()
+	read := func() {
+		if readings := ds.pool.Read(ctx, []int{0}, cardRequest); readings[0].Err != nil {
+			b.Fatal(readings[0].Err)
+		}
+	}
+	read()
+	b.ReportAllocs()
+	meter := startCPUMeter(b, []*redistest.Server{server})
+	for range b.N {
+		read()
+	}
+	meter.report(b)
+}
+
+// benchCardReadings reads one real node once, for the pure benchmarks.
+func benchCardReadings(b *testing.B) []node.Reading {
+	b.Helper()
+	ds := benchDatasource(b, []*redistest.Server{redistest.Start(b, redistest.Options{})})
+	readings := ds.pool.Read(context.Background(), []int{0}, cardRequest)
+	if readings[0].Err != nil {
+		b.Fatal(readings[0].Err)
+	}
+	return readings
+}
+
+// BenchmarkInfoParseCardReply parses a real `INFO persistence replication` reply: no I/O.
+func BenchmarkInfoParseCardReply(b *testing.B) {
+	client := benchClient(b, redistest.Start(b, redistest.Options{}))
+	text, err := client.Info(context.Background(), "persistence", "replication").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	meter := startCPUMeter(b, nil)
+	for range b.N {
+		if _, ok := info.Parse(text).Int("aof_enabled"); !ok {
+			b.Fatal("no aof_enabled in the reply")
+		}
+	}
+	meter.report(b)
+}
+
+// BenchmarkCardRulesAndFrame applies the card's rules and builds the card frame from a reading
+// taken once: no I/O.
+func BenchmarkCardRulesAndFrame(b *testing.B) {
+	readings := benchCardReadings(b)
+	b.ReportAllocs()
+	meter := startCPUMeter(b, nil)
+	for range b.N {
+		if frames := cardFrames(models.Query{}, readings); frames[0].Rows() != 1 {
+			b.Fatal("no card row")
+		}
+	}
+	meter.report(b)
+}
+
+// cpuMeter measures the CPU time spent in the timed loop by this process (getrusage: every
+// thread, GC included) and by the redis-server main threads (/proc/<pid>/schedstat, ns). Unlike
+// ns/op, these barely move when other processes compete for the cores, so they carry the
+// comparison on a shared machine.
+type cpuMeter struct {
+	pids         []int
+	self, server time.Duration
+}
+
+// startCPUMeter resets the benchmark timer and starts measuring.
+func startCPUMeter(b *testing.B, servers []*redistest.Server) *cpuMeter {
+	b.Helper()
+	m := &cpuMeter{}
+	for _, s := range servers {
+		m.pids = append(m.pids, s.Pid)
+	}
+	m.self, m.server = selfCPU(b), m.serverCPU(b)
+	b.ResetTimer()
+	return m
+}
+
+// report stops the timer and adds client-cpu-ns/op and server-cpu-ns/op to the results.
+func (m *cpuMeter) report(b *testing.B) {
+	b.Helper()
+	b.StopTimer()
+	self, server := selfCPU(b)-m.self, m.serverCPU(b)-m.server
+	b.ReportMetric(float64(self.Nanoseconds())/float64(b.N), "client-cpu-ns/op")
+	if len(m.pids) > 0 {
+		b.ReportMetric(float64(server.Nanoseconds())/float64(b.N), "server-cpu-ns/op")
+	}
+}
+
+func selfCPU(b *testing.B) time.Duration {
+	b.Helper()
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+}
+
+func (m *cpuMeter) serverCPU(b *testing.B) time.Duration {
+	b.Helper()
+	var total time.Duration
+	for _, pid := range m.pids {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ns int64
+		if _, err := fmt.Sscan(string(raw), &ns); err != nil {
+			b.Fatalf("/proc/%d/schedstat %q: %v", pid, raw, err)
+		}
+		total += time.Duration(ns)
+	}
+	return total
+}
