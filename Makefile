@@ -1,0 +1,46 @@
+# Entry points: `make demo` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+GOLANGCI_LINT_VERSION := v2.15.0
+MAGE_VERSION := v1.17.2
+TOOLS := $(HOME)/.cache/persistwatch/tools/bin
+GOLANGCI_LINT := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+.PHONY: demo test deps test-go lint-go test-frontend build build-frontend build-backend bench
+
+deps:
+	scripts/install-deps.sh
+
+test: deps lint-go test-go test-frontend
+
+lint-go: $(GOLANGCI_LINT)
+	@unformatted=$$(gofmt -l pkg Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	go vet ./...
+	$(GOLANGCI_LINT) run ./...
+
+# -race over every package, real redis-server included; the fuzz seed corpus runs as tests.
+test-go:
+	go test -race -count=1 ./...
+
+test-frontend:
+	npm run typecheck
+	npm run lint
+	npm run test:ci
+
+build: build-frontend build-backend
+
+build-frontend: deps
+	npm run build
+
+# The SDK's mage targets build linux amd64/arm64/arm, darwin amd64/arm64 and windows into dist/.
+build-backend:
+	go run github.com/magefile/mage@$(MAGE_VERSION) -v buildAll
+
+bench:
+	go test ./pkg/plugin -run '^$$' -bench . -benchmem
+
+$(GOLANGCI_LINT):
+	mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(TOOLS)/golangci-lint $@
