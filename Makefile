@@ -12,6 +12,10 @@ GOLANGCI_LINT := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 deps:
 	scripts/install-deps.sh
 
+# Extra arguments for the viewer, e.g. `make demo DEMO_ARGS=-rounds=1`.
+demo:
+	scripts/demo.sh $(DEMO_ARGS)
+
 test: deps lint-go test-go test-frontend
 
 lint-go: $(GOLANGCI_LINT)

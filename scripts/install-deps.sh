@@ -2,12 +2,15 @@
 # Installs what `make test` and `make demo` need on a fresh Debian machine and skips what is
 # already there: Debian's redis-server (integration tests start their own processes) and
 # chromium (browser tests drive it with playwright-core; no browser downloads), npm packages
-# and Go modules.
+# and Go modules. Arguments pick parts (system, node, go); none means all.
 set -euo pipefail
+parts=" ${*:-system node go} "
 
 need=()
-command -v redis-server >/dev/null || need+=(redis-server)
-command -v chromium >/dev/null || need+=(chromium)
+if [[ $parts == *" system "* ]]; then
+  command -v redis-server >/dev/null || need+=(redis-server)
+  command -v chromium >/dev/null || need+=(chromium)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need[*]}"
   sudo_cmd=""
@@ -19,10 +22,10 @@ fi
 # pre-existing one alone.
 
 stamp=node_modules/.installed-lock
-if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+if [[ $parts == *" node "* ]] && { [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; }; then
   echo "install-deps: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
 
-go mod download
+[[ $parts != *" go "* ]] || go mod download
