@@ -399,7 +399,8 @@ func (s *Server) info() (map[string]string, error) {
 }
 
 // parseInfo splits INFO text into fields. Values may contain colons, so
-// only the first one separates key and value.
+// only the first one separates key and value. It stays apart from pkg/info
+// on purpose: the harness confirms the states that pkg/info is tested on.
 func parseInfo(txt string) map[string]string {
 	m := make(map[string]string)
 	for _, line := range strings.Split(txt, "\n") {
