@@ -26,6 +26,43 @@ import (
 // whole handler (query type mux, query JSON, node pool, INFO parsing, card rules, frames), as
 // Grafana calls it, minus the gRPC hop.
 
+// benchServers starts n plain servers (AOF on) and checks that each one really serves its own
+// address. redistest's readiness probe can be answered by another server that won the race for
+// the same port: StartMany once returned two servers on 127.0.0.1:46667, the second of which had
+// logged "bind: Address already in use ... aborting" and exited. Such a server is replaced.
+func benchServers(b *testing.B, n int) []*redistest.Server {
+	b.Helper()
+	var servers []*redistest.Server
+	for attempt := 0; len(servers) < n; attempt++ {
+		if attempt == 3 {
+			b.Fatalf("could not start %d servers that own their address", n)
+		}
+		taken := map[string]bool{}
+		for _, s := range servers {
+			taken[s.Addr] = true
+		}
+		for _, s := range redistest.StartMany(b, n-len(servers), redistest.Options{}) {
+			if !taken[s.Addr] && benchOwnsAddr(s) {
+				taken[s.Addr] = true
+				servers = append(servers, s)
+			}
+		}
+	}
+	return servers
+}
+
+// benchOwnsAddr asks the server at s.Addr for its process id.
+func benchOwnsAddr(s *redistest.Server) bool {
+	client := redis.NewClient(s.ClientOptions())
+	defer client.Close()
+	text, err := client.Info(context.Background(), "server").Result()
+	if err != nil {
+		return false
+	}
+	pid, ok := info.Parse(text).Int("process_id")
+	return ok && pid == int64(s.Pid)
+}
+
 // benchClient is a go-redis client configured like the plugin's node clients (RESP2, no identity
 // handshake, one connection, no retries, context deadlines), connected before the timer starts.
 func benchClient(b *testing.B, server *redistest.Server) *redis.Client {
@@ -81,7 +118,7 @@ type bareRead struct {
 }
 
 func benchBare(b *testing.B, r bareRead) {
-	server := redistest.Start(b, redistest.Options{})
+	server := benchServers(b, 1)[0]
 	client := benchClient(b, server)
 	read := func(ctx context.Context) error {
 		var text string
@@ -196,21 +233,21 @@ func benchOneFrame(int) int           { return 1 }
 func benchFramePerNode(nodes int) int { return nodes }
 
 func BenchmarkQueryDataCard1Node(b *testing.B) {
-	benchQueryData(b, []*redistest.Server{redistest.Start(b, redistest.Options{})}, "card", `{}`, benchOneFrame)
+	benchQueryData(b, benchServers(b, 1), "card", `{}`, benchOneFrame)
 }
 
 func BenchmarkQueryDataCard50Nodes(b *testing.B) {
-	benchQueryData(b, redistest.StartMany(b, 50, redistest.Options{}), "card", `{}`, benchOneFrame)
+	benchQueryData(b, benchServers(b, 50), "card", `{}`, benchOneFrame)
 }
 
 func BenchmarkQueryDataAlerting1Node(b *testing.B) {
-	benchQueryData(b, []*redistest.Server{redistest.Start(b, redistest.Options{})}, "alerting", `{"metric":"aof_rewrite_ok"}`, benchFramePerNode)
+	benchQueryData(b, benchServers(b, 1), "alerting", `{"metric":"aof_rewrite_ok"}`, benchFramePerNode)
 }
 
 // BenchmarkQueryDataRaw1Node sends exactly the bare floor's command (INFO persistence alone), so
 // its distance to BenchmarkBareInfoPersistence is the plugin's own overhead.
 func BenchmarkQueryDataRaw1Node(b *testing.B) {
-	benchQueryData(b, []*redistest.Server{redistest.Start(b, redistest.Options{})}, "raw", `{}`, benchOneFrame)
+	benchQueryData(b, benchServers(b, 1), "raw", `{}`, benchOneFrame)
 }
 
 // The benchmarks below split BenchmarkQueryDataCard1Node into its parts.
@@ -218,7 +255,7 @@ func BenchmarkQueryDataRaw1Node(b *testing.B) {
 // BenchmarkPoolReadCard1Node is the node pool's read alone (goroutine, context timer, pipeline,
 // parse): the I/O part of a card query, without rules, frames and the query mux.
 func BenchmarkPoolReadCard1Node(b *testing.B) {
-	server := redistest.Start(b, redistest.Options{})
+	server := benchServers(b, 1)[0]
 	ds := benchDatasource(b, []*redistest.Server{server})
 	ctx := context.Background()
 	read := func() {
@@ -238,7 +275,7 @@ func BenchmarkPoolReadCard1Node(b *testing.B) {
 // benchCardReadings reads one real node once, for the pure benchmarks.
 func benchCardReadings(b *testing.B) []node.Reading {
 	b.Helper()
-	ds := benchDatasource(b, []*redistest.Server{redistest.Start(b, redistest.Options{})})
+	ds := benchDatasource(b, benchServers(b, 1))
 	readings := ds.pool.Read(context.Background(), []int{0}, cardRequest)
 	if readings[0].Err != nil {
 		b.Fatal(readings[0].Err)
@@ -248,7 +285,7 @@ func benchCardReadings(b *testing.B) []node.Reading {
 
 // BenchmarkInfoParseCardReply parses a real `INFO persistence replication` reply: no I/O.
 func BenchmarkInfoParseCardReply(b *testing.B) {
-	client := benchClient(b, redistest.Start(b, redistest.Options{}))
+	client := benchClient(b, benchServers(b, 1)[0])
 	text, err := client.Info(context.Background(), "persistence", "replication").Result()
 	if err != nil {
 		b.Fatal(err)
