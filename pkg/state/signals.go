@@ -1,8 +1,9 @@
 package state
 
-// Signals are the card's numeric forms for alert rules. A nil value is sent as null: Grafana's
-// reduce turns it into NaN, and no threshold comparison with NaN is true, so a node with AOF off
-// (or one that cannot be read) can never fire a rewrite or write alert. NodeUp is never nil.
+// Signals are the card's numeric forms for alert rules. A nil value is sent as null and means
+// "cannot be judged" (AOF off, node unreadable, counter not reported), never 0 or 1. Grafana counts
+// NaN as firing, so rules must map null to the healthy value (reduce mode replaceNN, as the
+// provisioned rules do) or to NoData; NodeUp is never nil, so reachability has its own signal.
 type Signals struct {
 	NodeUp              float64
 	AOFEnabled          *float64
