@@ -11,10 +11,12 @@ const pluginE2eAuth = `${dirname(require.resolve('@grafana/plugin-e2e'))}/auth`;
 // require('dotenv').config();
 
 /**
- * See https://playwright.dev/docs/test-configuration.
+ * End-to-end tests against a running Grafana server (npm run e2e). Not run by `make test` yet:
+ * there is no Grafana server on the build machine. The editors' browser test has its own config
+ * in tests/browser/playwright.config.ts.
  */
 export default defineConfig<PluginOptions>({
-  testDir: './tests',
+  testDir: './tests/e2e',
   /* Run tests in files in parallel */
   fullyParallel: true,
   /* Fail the build on CI if you accidentally left test.only in the source code. */

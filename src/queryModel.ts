@@ -102,6 +102,13 @@ export function queryProblems(query: RedisQuery, context: QueryContext = {}): Qu
   return problems;
 }
 
+/** Whether two queries ask the backend the same thing (editors may report a choice twice). */
+export function sameQuery(a: RedisQuery, b: RedisQuery): boolean {
+  const key = (query: RedisQuery) =>
+    JSON.stringify([effectiveQueryType(query), query.nodes ?? [], query.metric ?? '', Boolean(query.hide)]);
+  return key(a) === key(b);
+}
+
 /** The query after a change of type: the metric only belongs to alerting queries. */
 export function withQueryType(query: RedisQuery, queryType: QueryType): RedisQuery {
   const next: RedisQuery = { ...query, queryType };

@@ -1,11 +1,11 @@
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
 import { Alert, Combobox, ComboboxOption, MultiSelect, RadioButtonGroup, Stack, Text } from '@grafana/ui';
-import React, { useMemo } from 'react';
+import React, { useEffect, useMemo, useRef } from 'react';
 
 import type { DataSource } from '../datasource';
 import { ALERT_METRIC_TEXT, MESSAGES, QUERY_TEXT, QUERY_TYPE_TEXT } from '../labels';
-import { effectiveQueryType, queryProblems, withQueryType } from '../queryModel';
+import { effectiveQueryType, queryProblems, sameQuery, withQueryType } from '../queryModel';
 import { Selectors } from '../selectors';
 import { ALERT_METRICS, AlertMetric, isQueryType, QUERY_TYPES, QueryType, RedisJsonData, RedisQuery } from '../types';
 import { useConfiguredNodes } from './query/useConfiguredNodes';
@@ -29,8 +29,19 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
   const queryType = effectiveQueryType(query);
   const knownType = isQueryType(queryType) ? queryType : undefined;
 
+  // The query as last emitted: a picker may report one choice several times before the editor
+  // re-renders, and a choice reported again is no change.
+  const current = useRef(query);
+  useEffect(() => {
+    current.current = query;
+  }, [query]);
+
   // Every change runs the query.
   const change = (next: RedisQuery) => {
+    if (sameQuery(next, current.current)) {
+      return;
+    }
+    current.current = next;
     onChange(next);
     onRunQuery();
   };

@@ -80,7 +80,7 @@ export function NodesSection({ nodes, problems, onChange }: Props) {
               </InlineField>
               <InlineField
                 label={text.name}
-                labelWidth={14}
+                labelWidth={16}
                 tooltip={text.nameTooltip}
                 invalid={Boolean(rowProblems.name)}
                 error={rowProblems.name}

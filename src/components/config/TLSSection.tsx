@@ -1,5 +1,7 @@
 import { ConfigSection } from '@grafana/plugin-ui';
-import { Alert, Field, Input, SecretTextArea, Switch, Text } from '@grafana/ui';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Alert, Field, Input, SecretTextArea, Switch, Text, useStyles2 } from '@grafana/ui';
 import React from 'react';
 
 import { CONFIG_TEXT } from '../../labels';
@@ -50,6 +52,7 @@ const SECRET_FIELDS: SecretFieldSpec[] = [
 ];
 
 export function TLSSection({ options, onOptionsChange, problems }: Props) {
+  const styles = useStyles2(getStyles);
   const { jsonData } = options;
   const perNodeTLS = anyNodeUsesTLS(jsonData.nodes);
   const showDetails = Boolean(jsonData.tlsEnabled) || perNodeTLS;
@@ -67,9 +70,11 @@ export function TLSSection({ options, onOptionsChange, problems }: Props) {
         />
       </Field>
       {perNodeTLS && !jsonData.tlsEnabled && (
-        <Text color="secondary" element="p">
-          {text.rediss}
-        </Text>
+        <div className={styles.note}>
+          <Text color="secondary" element="p">
+            {text.rediss}
+          </Text>
+        </div>
       )}
       {showDetails && (
         <>
@@ -127,3 +132,7 @@ export function TLSSection({ options, onOptionsChange, problems }: Props) {
     </ConfigSection>
   );
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  note: css({ marginBottom: theme.spacing(2) }),
+});
