@@ -19,13 +19,17 @@ demo:
 test: deps lint-go test-go test-frontend
 
 lint-go: $(GOLANGCI_LINT)
-	@unformatted=$$(gofmt -l pkg Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	@unformatted=$$(gofmt -l pkg tools Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
 	$(GOLANGCI_LINT) run ./...
+	cd tools/composecheck && go vet ./... && $(GOLANGCI_LINT) run --config ../../.golangci.yml ./...
 
 # -race over every package, real redis-server included; the fuzz seed corpus runs as tests.
+# tools/composecheck is its own module (compose-go stays out of the plugin's go.mod): it validates
+# docker-compose.yaml without a Docker engine.
 test-go:
 	go test -race -count=1 ./...
+	cd tools/composecheck && go test -count=1 ./...
 
 test-frontend:
 	npm run typecheck
