@@ -26,7 +26,7 @@ export class DataSource extends DataSourceWithBackend<RedisQuery, RedisJsonData>
   }
 
   getDefaultQuery(_app: CoreApp): Partial<RedisQuery> {
-    return DEFAULT_QUERY;
+    return { ...DEFAULT_QUERY, nodes: [] };
   }
 
   applyTemplateVariables(query: RedisQuery, scopedVars: ScopedVars): RedisQuery {

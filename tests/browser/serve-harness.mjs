@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const port = Number(process.env.HARNESS_PORT ?? 3917);
+const uiPublic = join(root, 'node_modules', '@grafana', 'ui', 'dist', 'public');
 const mounts = [
-  ['/public/', join(root, 'node_modules', '@grafana', 'ui', 'dist', 'public')],
+  // @grafana/ui 12.0 fetches public/img/icons/..., later versions public/build/img/icons/...
+  ['/public/build/', uiPublic],
+  ['/public/', uiPublic],
   ['/', join(root, 'test-results', 'harness')],
 ];
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
