@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,16 +17,14 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
-	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 )
 
 const (
-	pluginID = "persistwatch-redis-datasource"
 	// The executable name Grafana starts, from src/plugin.json.
 	executable = "gpx_redis_persistence"
 
@@ -54,21 +51,21 @@ func TestPluginOverGRPC(t *testing.T) {
 	securedServer := redistest.Start(t, redistest.Options{Password: password})
 	securedServer.RewriteOK(t)
 
-	mixed := dataSource{
-		id: 1, uid: "mixed", name: "Mixed nodes",
-		nodes: []node{{"ok", okServer.Addr}, {"err", errServer.Addr}, {"aof-off", offServer.Addr}, {"gone", goneAddr}},
+	mixed := pluginhost.DataSource{
+		ID: 1, UID: "mixed", Name: "Mixed nodes",
+		Nodes: []pluginhost.Node{{Name: "ok", Address: okServer.Addr}, {Name: "err", Address: errServer.Addr}, {Name: "aof-off", Address: offServer.Addr}, {Name: "gone", Address: goneAddr}},
 	}
-	secured := dataSource{id: 2, uid: "secured", name: "Secured", nodes: []node{{"secured", securedServer.Addr}}, password: password}
-	wrong := dataSource{id: 3, uid: "wrong-password", name: "Wrong password", nodes: []node{{"secured", securedServer.Addr}}, password: wrongPassword}
-	missing := dataSource{id: 4, uid: "no-password", name: "No password", nodes: []node{{"secured", securedServer.Addr}}}
+	secured := pluginhost.DataSource{ID: 2, UID: "secured", Name: "Secured", Nodes: []pluginhost.Node{{Name: "secured", Address: securedServer.Addr}}, Password: password}
+	wrong := pluginhost.DataSource{ID: 3, UID: "wrong-password", Name: "Wrong password", Nodes: []pluginhost.Node{{Name: "secured", Address: securedServer.Addr}}, Password: wrongPassword}
+	missing := pluginhost.DataSource{ID: 4, UID: "no-password", Name: "No password", Nodes: []pluginhost.Node{{Name: "secured", Address: securedServer.Addr}}}
 
 	host := startPlugin(t, binary)
 
 	t.Run("handshake", func(t *testing.T) {
-		if v := host.client.NegotiatedVersion(); v != grpcplugin.ProtocolVersion {
+		if v := host.Client().NegotiatedVersion(); v != grpcplugin.ProtocolVersion {
 			t.Errorf("negotiated protocol version %d, want %d", v, grpcplugin.ProtocolVersion)
 		}
-		if p := host.client.Protocol(); p != goplugin.ProtocolGRPC {
+		if p := host.Client().Protocol(); p != goplugin.ProtocolGRPC {
 			t.Errorf("protocol %q, want grpc", p)
 		}
 	})
@@ -233,7 +230,7 @@ func TestPluginOverGRPC(t *testing.T) {
 
 	for _, tc := range []struct {
 		name  string
-		ds    dataSource
+		ds    pluginhost.DataSource
 		reply string // what the server answers, in the reason
 	}{
 		{"wrong password", wrong, "WRONGPASS"},
@@ -268,7 +265,7 @@ func TestPluginOverGRPC(t *testing.T) {
 	}
 
 	t.Run("invalid settings are reported without the password", func(t *testing.T) {
-		invalid := dataSource{id: 5, uid: "invalid", name: "Invalid", nodes: []node{{"bad", "not-an-address"}}, password: password}
+		invalid := pluginhost.DataSource{ID: 5, UID: "invalid", Name: "Invalid", Nodes: []pluginhost.Node{{Name: "bad", Address: "not-an-address"}}, Password: password}
 		health := host.checkHealth(t, invalid)
 		if health.Status != backend.HealthStatusError || !strings.Contains(health.Message, "setting nodes[0].address") {
 			t.Errorf("health %v: %s", health.Status, health.Message)
@@ -281,8 +278,8 @@ func TestPluginOverGRPC(t *testing.T) {
 
 	// Stop the plugin the way Grafana does on shutdown; Kill waits until its stderr is drained,
 	// so the logs below are complete.
-	host.client.Kill()
-	if !host.client.Exited() {
+	host.Kill()
+	if !host.Client().Exited() {
 		t.Error("the plugin process is still running after Kill")
 	}
 
@@ -329,196 +326,67 @@ func buildPlugin(t *testing.T) string {
 	return binary
 }
 
-// pluginHost is Grafana's side of one running plugin process.
+// pluginHost is Grafana's side of one running plugin process, with everything it hears kept for
+// the secret scan.
 type pluginHost struct {
-	client      *goplugin.Client
-	data        grpcplugin.DataClient
-	diagnostics grpcplugin.DiagnosticsClient
-	resource    grpcplugin.ResourceClient
+	*pluginhost.Host
 
 	stderr  *lockedBuffer // the plugin's stderr, raw: its JSON log lines
 	hostLog *lockedBuffer // go-plugin's host-side log, which re-logs the plugin's lines
 	wire    *lockedBuffer // every gRPC response message, serialized, for the secret scan
 }
 
-// startPlugin starts the binary with Grafana's handshake and plugin sets (gRPC only, no AutoMTLS)
-// and dispenses the clients Grafana uses.
+// startPlugin starts the binary with Grafana's handshake and plugin sets (gRPC only, no AutoMTLS).
 func startPlugin(t *testing.T, binary string) *pluginHost {
 	t.Helper()
 	host := &pluginHost{stderr: &lockedBuffer{}, hostLog: &lockedBuffer{}, wire: &lockedBuffer{}}
-	host.client = goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig: goplugin.HandshakeConfig{
-			ProtocolVersion:  grpcplugin.ProtocolVersion,
-			MagicCookieKey:   grpcplugin.MagicCookieKey,
-			MagicCookieValue: grpcplugin.MagicCookieValue,
-		},
-		VersionedPlugins: map[int]goplugin.PluginSet{
-			grpcplugin.ProtocolVersion: {
-				"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
-				"resource":    &grpcplugin.ResourceGRPCPlugin{},
-				"data":        &grpcplugin.DataGRPCPlugin{},
-				"stream":      &grpcplugin.StreamGRPCPlugin{},
-			},
-		},
-		Cmd:              exec.Command(binary),
-		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         false,
-		StartTimeout:     time.Minute, // two cores shared with other builds; -race starts slower
-		Stderr:           host.stderr,
-		Logger:           hclog.New(&hclog.LoggerOptions{Name: "grafana", Level: hclog.Trace, Output: host.hostLog}),
-	})
-	t.Cleanup(host.client.Kill)
-
-	rpc, err := host.client.Client()
+	started, err := pluginhost.Start(binary, host.stderr, host.hostLog)
 	if err != nil {
-		t.Fatalf("starting the plugin: %v\nstderr:\n%s\nhost log:\n%s", err, host.stderr, host.hostLog)
+		t.Fatalf("%v\nstderr:\n%s\nhost log:\n%s", err, host.stderr, host.hostLog)
 	}
-	host.data = dispense[grpcplugin.DataClient](t, rpc, "data")
-	host.diagnostics = dispense[grpcplugin.DiagnosticsClient](t, rpc, "diagnostics")
-	host.resource = dispense[grpcplugin.ResourceClient](t, rpc, "resource")
+	started.OnResponse = func(message proto.Message) {
+		encoded, err := proto.Marshal(message)
+		if err != nil {
+			encoded = []byte(fmt.Sprintf("unencodable response %T", message))
+		}
+		_, _ = host.wire.Write(encoded)
+	}
+	host.Host = started
+	t.Cleanup(started.Kill)
 	return host
 }
 
-func dispense[C any](t *testing.T, rpc goplugin.ClientProtocol, name string) C {
-	t.Helper()
-	raw, err := rpc.Dispense(name)
-	if err != nil {
-		t.Fatalf("dispensing %s: %v", name, err)
-	}
-	typed, ok := raw.(C)
-	if !ok {
-		t.Fatalf("dispensed %s is a %T", name, raw)
-	}
-	return typed
-}
-
-func (h *pluginHost) record(t *testing.T, message proto.Message) {
-	t.Helper()
-	encoded, err := proto.Marshal(message)
-	if err != nil {
-		t.Fatalf("re-encoding a response: %v", err)
-	}
-	_, _ = h.wire.Write(encoded)
-}
-
-func (h *pluginHost) checkHealth(t *testing.T, ds dataSource) *backend.CheckHealthResult {
+func (h *pluginHost) checkHealth(t *testing.T, ds pluginhost.DataSource) *backend.CheckHealthResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	response, err := h.diagnostics.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: backend.ToProto().PluginContext(ds.pluginContext())})
+	result, err := h.CheckHealth(ctx, ds.PluginContext())
 	if err != nil {
-		t.Fatalf("CheckHealth: %v", err)
-	}
-	h.record(t, response)
-	return backend.FromProto().CheckHealthResponse(response)
-}
-
-func (h *pluginHost) query(t *testing.T, ds dataSource, queryType, model string) backend.DataResponse {
-	t.Helper()
-	now := time.Now()
-	request := backend.ToProto().QueryDataRequest(&backend.QueryDataRequest{
-		PluginContext: ds.pluginContext(),
-		Queries: []backend.DataQuery{{
-			RefID:         "A",
-			QueryType:     queryType,
-			MaxDataPoints: 100,
-			Interval:      time.Minute,
-			TimeRange:     backend.TimeRange{From: now.Add(-time.Hour), To: now},
-			JSON:          json.RawMessage(model),
-		}},
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	response, err := h.data.QueryData(ctx, request)
-	if err != nil {
-		t.Fatalf("QueryData %s %s: %v", queryType, model, err)
-	}
-	h.record(t, response)
-	decoded, err := backend.FromProto().QueryDataResponse(response)
-	if err != nil {
-		t.Fatalf("decoding the %s response: %v", queryType, err)
-	}
-	result, ok := decoded.Responses["A"]
-	if !ok || len(decoded.Responses) != 1 {
-		t.Fatalf("responses for %v, want exactly refId A", keys(decoded.Responses))
+		t.Fatal(err)
 	}
 	return result
 }
 
-func (h *pluginHost) callResource(t *testing.T, ds dataSource, path string) *backend.CallResourceResponse {
+func (h *pluginHost) query(t *testing.T, ds pluginhost.DataSource, queryType, model string) backend.DataResponse {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	stream, err := h.resource.CallResource(ctx, &pluginv2.CallResourceRequest{
-		PluginContext: backend.ToProto().PluginContext(ds.pluginContext()),
-		Path:          path,
-		Method:        http.MethodGet,
-		Url:           path,
-	})
+	result, err := h.Query(ctx, ds.PluginContext(), queryType, model)
 	if err != nil {
-		t.Fatalf("CallResource %s: %v", path, err)
-	}
-	var result *backend.CallResourceResponse
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("CallResource %s: %v", path, err)
-		}
-		h.record(t, chunk)
-		part := backend.FromProto().CallResourceResponse(chunk)
-		if result == nil {
-			result = part
-		} else {
-			result.Body = append(result.Body, part.Body...)
-		}
-	}
-	if result == nil {
-		t.Fatalf("CallResource %s sent nothing", path)
+		t.Fatal(err)
 	}
 	return result
 }
 
-// dataSource is one data source as Grafana stores it: jsonData plus decrypted secureJsonData.
-type dataSource struct {
-	id       int64
-	uid      string
-	name     string
-	nodes    []node
-	password string
-}
-
-type node struct{ Name, Address string }
-
-func (d dataSource) pluginContext() backend.PluginContext {
-	nodes := make([]map[string]string, len(d.nodes))
-	for i, n := range d.nodes {
-		nodes[i] = map[string]string{"name": n.Name, "address": n.Address}
-	}
-	jsonData, err := json.Marshal(map[string]any{"nodes": nodes, "connectTimeoutMs": 2000, "readTimeoutMs": 2000})
+func (h *pluginHost) callResource(t *testing.T, ds pluginhost.DataSource, path string) *backend.CallResourceResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	result, err := h.Resource(ctx, ds.PluginContext(), path)
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	secure := map[string]string{}
-	if d.password != "" {
-		secure["password"] = d.password
-	}
-	return backend.PluginContext{
-		OrgID:    1,
-		PluginID: pluginID,
-		User:     &backend.User{Login: "admin", Name: "Admin", Role: "Admin"},
-		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
-			ID:                      d.id,
-			UID:                     d.uid,
-			Name:                    d.name,
-			Type:                    pluginID,
-			JSONData:                jsonData,
-			DecryptedSecureJSONData: secure,
-			Updated:                 time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		},
-	}
+	return result
 }
 
 // checkCard asserts a card response: one frame named card, one row per wanted node, with the
@@ -597,14 +465,6 @@ func frameNames(frames data.Frames) []string {
 		names[i] = f.Name
 	}
 	return names
-}
-
-func keys[V any](m map[string]V) []string {
-	result := make([]string, 0, len(m))
-	for k := range m {
-		result = append(result, k)
-	}
-	return result
 }
 
 func ptr[T any](v T) *T { return &v }
