@@ -31,10 +31,13 @@ test-go:
 	go test -race -count=1 ./...
 	cd tools/composecheck && go test -count=1 ./...
 
+# The browser test renders both editors in Debian's Chromium (no browser download).
 test-frontend:
 	npm run typecheck
 	npm run lint
 	npm run test:ci
+	npm run test:browser
+	npm run build
 
 build: build-frontend build-backend
 

@@ -10,6 +10,8 @@ need=()
 if [[ $parts == *" system "* ]]; then
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v chromium >/dev/null || need+=(chromium)
+  # Without a font package headless Chromium renders screenshots with unreadable text.
+  [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need[*]}"
