@@ -35,9 +35,9 @@ test-go:
 test-frontend:
 	npm run typecheck
 	npm run lint
+	npm run build
 	npm run test:ci
 	npm run test:browser
-	npm run build
 
 build: build-frontend build-backend
 
