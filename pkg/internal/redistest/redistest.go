@@ -12,10 +12,12 @@ package redistest
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,7 +291,7 @@ func launch(tb testing.TB, bin, baseDir string, opts Options) (_ *Server, retry 
 	tb.Cleanup(func() { s.stop(tb) })
 
 	if err := s.waitReady(); err != nil {
-		retry = s.exited() && strings.Contains(logs.String(), "Address already in use")
+		retry = errors.Is(err, errPortTaken) || (s.exited() && strings.Contains(logs.String(), "Address already in use"))
 		s.stop(tb)
 		return nil, retry, err
 	}
@@ -319,7 +321,13 @@ func (s *Server) waitReady() error {
 			conn.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			err = s.admin.Ping(ctx).Err()
+			if err == nil {
+				err = s.checkOwnsAddr(ctx)
+			}
 			cancel()
+			if errors.Is(err, errPortTaken) {
+				return err
+			}
 			if err == nil && !s.exited() {
 				return nil
 			}
@@ -331,6 +339,27 @@ func (s *Server) waitReady() error {
 		}
 		time.Sleep(pollInterval)
 	}
+}
+
+// errPortTaken: another server took the free port first and answered our readiness probe.
+var errPortTaken = errors.New("another redis-server answers on this port")
+
+// checkOwnsAddr asks whoever answers at s.Addr for its working directory, which is unique to
+// this server: a PING alone can be answered by another server that won the race for the port.
+// CONFIG works even where INFO is renamed away.
+func (s *Server) checkOwnsAddr(ctx context.Context) error {
+	reply, err := s.admin.ConfigGet(ctx, "dir").Result()
+	if err != nil {
+		return err
+	}
+	want, err := filepath.EvalSymlinks(s.Dir)
+	if err != nil {
+		return err
+	}
+	if reply["dir"] != want {
+		return fmt.Errorf("%w: %s serves dir %q, not %q", errPortTaken, s.Addr, reply["dir"], want)
+	}
+	return nil
 }
 
 func (s *Server) exited() bool {
