@@ -31,41 +31,10 @@ import (
 // than its heavier neighbours.
 const benchWarmUp = 100
 
-// benchServers starts n plain servers (AOF on) and checks that each one really serves its own
-// address. redistest's readiness probe can be answered by another server that won the race for
-// the same port: StartMany once returned two servers on 127.0.0.1:46667, the second of which had
-// logged "bind: Address already in use ... aborting" and exited. Such a server is replaced.
+// benchServers starts n plain servers (AOF on).
 func benchServers(b *testing.B, n int) []*redistest.Server {
 	b.Helper()
-	var servers []*redistest.Server
-	for attempt := 0; len(servers) < n; attempt++ {
-		if attempt == 3 {
-			b.Fatalf("could not start %d servers that own their address", n)
-		}
-		taken := map[string]bool{}
-		for _, s := range servers {
-			taken[s.Addr] = true
-		}
-		for _, s := range redistest.StartMany(b, n-len(servers), redistest.Options{}) {
-			if !taken[s.Addr] && benchOwnsAddr(s) {
-				taken[s.Addr] = true
-				servers = append(servers, s)
-			}
-		}
-	}
-	return servers
-}
-
-// benchOwnsAddr asks the server at s.Addr for its process id.
-func benchOwnsAddr(s *redistest.Server) bool {
-	client := redis.NewClient(s.ClientOptions())
-	defer client.Close()
-	text, err := client.Info(context.Background(), "server").Result()
-	if err != nil {
-		return false
-	}
-	pid, ok := info.Parse(text).Int("process_id")
-	return ok && pid == int64(s.Pid)
+	return redistest.StartMany(b, n, redistest.Options{})
 }
 
 // benchClient is a go-redis client configured like the plugin's node clients (RESP2, no identity
