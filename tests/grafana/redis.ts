@@ -1,0 +1,164 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+
+/** A free TCP port on 127.0.0.1 (the kernel's pick; the caller checks it really got it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface NodeProc {
+  name: string;
+  port: number;
+  pid: number;
+  dir: string;
+}
+
+/**
+ * Starts redis-server on a free port with AOF on, in its own temp dir. `wrapper` is a bash
+ * prefix run before exec (e.g. a file-size limit). Retries with another port when the one picked
+ * was taken in between.
+ */
+export async function startRedis(name: string, wrapper = '', password?: string): Promise<NodeProc> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), `persistwatch-e2e-${name}-`));
+    const args = [
+      '--bind 127.0.0.1',
+      `--port ${port}`,
+      `--dir ${dir}`,
+      '--appendonly yes',
+      '--save ""',
+      `--logfile ${join(dir, 'redis.log')}`,
+      password ? `--requirepass ${password}` : '',
+    ].join(' ');
+    const child = spawn('bash', ['-c', `${wrapper} exec redis-server ${args}`], {
+      stdio: 'ignore',
+      detached: true, // own process group: teardown kills the server and any rewrite child
+    });
+    child.unref();
+    const pid = child.pid!;
+    for (let i = 0; i < 100; i++) {
+      await sleep(100);
+      if (!alive(pid)) {
+        break;
+      }
+      if (await pingOwn(port, dir, password)) {
+        return { name, port, pid, dir };
+      }
+    }
+    killGroup(pid);
+  }
+  throw new Error(`redis-server for ${name} did not start`);
+}
+
+/** True when the server on port answers and runs with our dir (not someone else's server). */
+async function pingOwn(port: number, dir: string, password?: string): Promise<boolean> {
+  const r = client(port, password);
+  try {
+    const [, got] = (await r.config('GET', 'dir')) as [string, string];
+    return got === dir;
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+export function client(port: number, password?: string): Redis {
+  const r = new Redis({ host: '127.0.0.1', port, password, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {}); // errors surface on the commands themselves
+  return r;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGKILL of the process group led by pid (the server and a rewrite child, if any). */
+export function killGroup(pid: number) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export async function infoField(r: Redis, field: string): Promise<string | undefined> {
+  const text = await r.info('persistence');
+  const line = text.split('\r\n').find((l) => l.startsWith(`${field}:`));
+  return line?.slice(field.length + 1);
+}
+
+export async function waitField(r: Redis, field: string, want: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let got: string | undefined;
+  while (Date.now() < deadline) {
+    got = await infoField(r, field);
+    if (got === want) {
+      return;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${field} stayed ${got}, want ${want}`);
+}
+
+function children(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Holds a rewrite child with rdb-key-save-delay; returns the child's pid. */
+export async function holdRewrite(r: Redis, pid: number): Promise<number> {
+  await r.set('e2e:key', 'value');
+  await r.config('SET', 'rdb-key-save-delay', '100000000');
+  await r.bgrewriteaof();
+  for (let i = 0; i < 100; i++) {
+    const kids = children(pid);
+    if (kids.length) {
+      return kids[0];
+    }
+    await sleep(100);
+  }
+  throw new Error(`no rewrite child under pid ${pid}`);
+}
+
+/** A rewrite that fails for real: the child is SIGKILLed (what Redis's own tests do). */
+export async function failRewrite(r: Redis, pid: number) {
+  const child = await holdRewrite(r, pid);
+  await r.config('SET', 'rdb-key-save-delay', '0');
+  process.kill(child, 'SIGKILL');
+  await waitField(r, 'aof_last_bgrewrite_status', 'err');
+}
+
+/** Removes the cause and runs a rewrite that succeeds. */
+export async function repairRewrite(r: Redis) {
+  await r.config('SET', 'rdb-key-save-delay', '0');
+  await waitField(r, 'aof_rewrite_in_progress', '0');
+  await r.bgrewriteaof();
+  await waitField(r, 'aof_last_bgrewrite_status', 'ok');
+}
