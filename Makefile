@@ -7,7 +7,7 @@ MAGE_VERSION := v1.17.2
 TOOLS := $(HOME)/.cache/persistwatch/tools/bin
 GOLANGCI_LINT := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: demo test deps test-go lint-go test-frontend build build-frontend build-backend bench
+.PHONY: demo test deps test-go lint-go test-frontend test-grafana e2e-grafana build build-frontend build-backend bench
 
 deps:
 	scripts/install-deps.sh
@@ -38,6 +38,15 @@ test-frontend:
 	npm run build
 	npm run test:ci
 	npm run test:browser
+
+# End-to-end against the real Grafana (scripts/grafana-server.sh, built once into
+# ~/.cache/persistwatch/grafana) and real redis-server nodes, over Grafana's HTTP API.
+# e2e-grafana builds everything itself; test-grafana reuses the frontend test-frontend built.
+e2e-grafana: deps
+	npm run e2e:grafana
+
+test-grafana: test-frontend
+	GRAFANA_E2E_SKIP_FRONTEND_BUILD=1 npm run e2e:grafana
 
 build: build-frontend build-backend
 
