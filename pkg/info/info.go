@@ -29,13 +29,24 @@ type Info struct {
 // it does not understand are skipped, so a server that prints more, fewer or odd lines still
 // yields the fields it did print.
 func Parse(text string) Info {
-	parsed := Info{first: map[string]int{}, sections: map[string]bool{}}
+	// Sized from the line count: the card's reply is parsed on every poll, so growing the slice
+	// and map line by line would cost more than the scan itself.
+	lines := strings.Count(text, "\n") + 1
+	parsed := Info{fields: make([]Field, 0, lines), first: make(map[string]int, lines), sections: map[string]bool{}}
 	section := ""
-	// Redis ends lines with CRLF; a lone CR or LF also ends a line rather than hiding in a key.
-	lines := strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' })
-	for _, line := range lines {
-		if strings.HasPrefix(line, "#") {
-			section = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, "#")))
+	for text != "" {
+		// Redis ends lines with CRLF; a lone CR or LF also ends a line rather than hiding in a key.
+		line := text
+		if end := strings.IndexAny(text, "\r\n"); end >= 0 {
+			line, text = text[:end], text[end+1:]
+		} else {
+			text = ""
+		}
+		if line == "" {
+			continue
+		}
+		if line[0] == '#' {
+			section = strings.ToLower(strings.TrimSpace(line[1:]))
 			parsed.sections[section] = true
 			continue
 		}

@@ -164,18 +164,26 @@ func (p *Pool) names() []string {
 // timeout. Readings come back in the order of selected; a failed node is a Reading with Err set.
 func (p *Pool) Read(ctx context.Context, selected []int, request Request) []Reading {
 	readings := make([]Reading, len(selected))
+	readOne := func(i int) {
+		nodeCtx, cancel := context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+		readings[i] = p.clients[selected[i]].read(nodeCtx, request)
+		readings[i].Node = p.nodes[selected[i]]
+	}
+	if len(selected) == 1 {
+		// A panel per node is the common case: a goroutine would only add a hand-off.
+		readOne(0)
+		return readings
+	}
 	slots := make(chan struct{}, p.concurrency)
 	var wg sync.WaitGroup
-	for i, index := range selected {
+	for i := range selected {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			nodeCtx, cancel := context.WithTimeout(ctx, p.timeout)
-			defer cancel()
-			readings[i] = p.clients[index].read(nodeCtx, request)
-			readings[i].Node = p.nodes[index]
+			readOne(i)
 		}()
 	}
 	wg.Wait()
