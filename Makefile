@@ -7,7 +7,7 @@ MAGE_VERSION := v1.17.2
 TOOLS := $(HOME)/.cache/persistwatch/tools/bin
 GOLANGCI_LINT := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: demo test deps test-go lint-go test-frontend test-grafana e2e-grafana build build-frontend build-backend bench
+.PHONY: demo test deps test-go lint-go test-frontend test-grafana e2e-grafana package build build-frontend build-backend bench
 
 deps:
 	scripts/install-deps.sh
@@ -49,6 +49,11 @@ test-grafana: test-frontend
 	GRAFANA_E2E_SKIP_FRONTEND_BUILD=1 npm run e2e:grafana
 
 build: build-frontend build-backend
+
+# artifacts/<id>-<version>.zip as the plugin catalogue expects (see the script's header for the
+# plugin validator, which cannot be fetched here).
+package: build
+	scripts/package.sh
 
 build-frontend: deps
 	npm run build
