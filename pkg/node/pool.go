@@ -56,7 +56,16 @@ type client struct {
 	// legacyInfo is set once a server rejects multi-section INFO (before Redis 7.0): from then on
 	// it gets plain INFO, whose default sections hold everything we read.
 	legacyInfo atomic.Bool
+
+	// The rewrite trigger is configuration, not state: it is re-read at most every triggerTTL,
+	// which keeps CONFIG GET (and its scan of every config) off most polls.
+	triggerMu   sync.Mutex
+	trigger     RewriteTrigger
+	triggerRead time.Time
 }
+
+// triggerTTL bounds how old the rewrite trigger shown beside a card can be.
+const triggerTTL = time.Minute
 
 // NewPool creates the clients. go-redis connects lazily, so this does no I/O.
 func NewPool(s settings.Settings) *Pool {
@@ -202,8 +211,10 @@ func (c *client) read(ctx context.Context, request Request) Reading {
 	return Reading{Info: info.Parse(text), Trigger: trigger}
 }
 
-// roundTrip sends INFO (and CONFIG GET for the trigger) in one pipeline: one network round trip.
+// roundTrip sends INFO, and CONFIG GET when the cached trigger is due, in one pipeline: one
+// network round trip.
 func (c *client) roundTrip(ctx context.Context, request Request) (string, RewriteTrigger, error) {
+	trigger, due := c.cachedTrigger(request.RewriteTrigger)
 	var infoCmd *redis.StringCmd
 	var configCmd *redis.MapStringStringCmd
 	_, pipeErr := c.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
@@ -212,11 +223,14 @@ func (c *client) roundTrip(ctx context.Context, request Request) (string, Rewrit
 		} else {
 			infoCmd = pipe.Info(ctx, request.Sections...)
 		}
-		if request.RewriteTrigger {
+		if due {
 			configCmd = pipe.ConfigGet(ctx, "auto-aof-rewrite-*")
 		}
 		return nil
 	})
+	if due {
+		trigger = c.learnTrigger(configCmd)
+	}
 	if err := infoCmd.Err(); err != nil {
 		return "", RewriteTrigger{}, err
 	}
@@ -225,7 +239,31 @@ func (c *client) roundTrip(ctx context.Context, request Request) (string, Rewrit
 	if pipeErr != nil && infoCmd.Val() == "" && (configCmd == nil || configCmd.Err() == nil) {
 		return "", RewriteTrigger{}, pipeErr
 	}
-	return infoCmd.Val(), parseTrigger(configCmd), nil
+	return infoCmd.Val(), trigger, nil
+}
+
+// cachedTrigger returns the cached trigger and whether it must be read again.
+func (c *client) cachedTrigger(wanted bool) (RewriteTrigger, bool) {
+	if !wanted {
+		return RewriteTrigger{}, false
+	}
+	c.triggerMu.Lock()
+	defer c.triggerMu.Unlock()
+	return c.trigger, c.triggerRead.IsZero() || time.Since(c.triggerRead) >= triggerTTL
+}
+
+// learnTrigger caches what CONFIG GET answered: the trigger, or that the server refuses CONFIG.
+// A reply lost to a timeout or a dropped connection is not cached, so the next poll asks again.
+func (c *client) learnTrigger(cmd *redis.MapStringStringCmd) RewriteTrigger {
+	trigger := parseTrigger(cmd)
+	var refused redis.Error
+	if !trigger.Known && !errors.As(cmd.Err(), &refused) {
+		return trigger
+	}
+	c.triggerMu.Lock()
+	defer c.triggerMu.Unlock()
+	c.trigger, c.triggerRead = trigger, time.Now()
+	return trigger
 }
 
 // parseTrigger reads the CONFIG GET reply. A refused CONFIG (managed services, ACL) only means

@@ -92,16 +92,16 @@ func readCommand(reader *bufio.Reader) ([]string, error) {
 	return args, nil
 }
 
-func (s *legacyServer) infoCommands() []string {
+func (s *legacyServer) sent(prefix string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var infos []string
+	var matching []string
 	for _, c := range s.commands {
-		if strings.HasPrefix(c, "INFO") {
-			infos = append(infos, c)
+		if strings.HasPrefix(c, prefix) {
+			matching = append(matching, c)
 		}
 	}
-	return infos
+	return matching
 }
 
 func TestPreSevenServersGetPlainInfoAfterOneRejection(t *testing.T) {
@@ -123,8 +123,11 @@ func TestPreSevenServersGetPlainInfoAfterOneRejection(t *testing.T) {
 		}
 	}
 	want := []string{"INFO PERSISTENCE REPLICATION", "INFO", "INFO"}
-	if got := server.infoCommands(); strings.Join(got, "|") != strings.Join(want, "|") {
+	if got := server.sent("INFO"); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("INFO commands sent = %q, want %q: one rejection, then plain INFO only", got, want)
+	}
+	if got := server.sent("CONFIG"); len(got) != 1 {
+		t.Fatalf("CONFIG sent %d times, want once: the trigger is cached for %v", len(got), triggerTTL)
 	}
 }
 
