@@ -37,7 +37,8 @@ test-frontend:
 	npm run lint
 	npm run build
 	npm run test:ci
-	npm run test:browser
+	HARNESS_PORT=$$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') \
+		npm run test:browser
 
 # End-to-end against the real Grafana (scripts/grafana-server.sh, built once into
 # ~/.cache/persistwatch/grafana) and real redis-server nodes, over Grafana's HTTP API.
