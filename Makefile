@@ -16,7 +16,7 @@ deps:
 demo:
 	scripts/demo.sh $(DEMO_ARGS)
 
-test: deps lint-go test-go test-frontend
+test: deps lint-go test-go test-frontend test-grafana
 
 lint-go: $(GOLANGCI_LINT)
 	@unformatted=$$(gofmt -l pkg tools Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
