@@ -91,7 +91,10 @@ export default async function globalSetup() {
       }
     }
   } catch (e) {
-    started.forEach((n) => killGroup(n.pid));
+    started.forEach((n) => {
+      killGroup(n.pid);
+      rmSync(n.dir, { recursive: true, force: true });
+    });
     run('scripts/grafana-server.sh', ['stop', state.grafanaStateDir]);
     rmSync(pluginsDir, { recursive: true, force: true });
     throw e;

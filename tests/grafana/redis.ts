@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,7 @@ export async function startRedis(name: string, wrapper = '', password?: string):
       }
     }
     killGroup(pid);
+    rmSync(dir, { recursive: true, force: true });
   }
   throw new Error(`redis-server for ${name} did not start`);
 }
