@@ -137,16 +137,24 @@ func StartMany(tb testing.TB, n int, opts Options) []*Server {
 	return servers
 }
 
-// ClosedAddr returns a 127.0.0.1 address nothing listens on: a port the
-// kernel just handed out and that was closed again, so connecting to it
-// is refused at once.
+// ClosedAddr returns a 127.0.0.1 address that refuses connections for the rest of the test: a
+// socket is bound to the port but never listens, so a dial gets a reset (connection refused) and
+// no other process can take the port meanwhile, as it could with a port merely closed.
 func ClosedAddr(tb testing.TB) string {
 	tb.Helper()
-	port, err := freePort()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
-		tb.Fatalf("redistest: %v", err)
+		tb.Fatalf("redistest: socket: %v", err)
 	}
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	tb.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		tb.Fatalf("redistest: bind: %v", err)
+	}
+	bound, err := syscall.Getsockname(fd)
+	if err != nil {
+		tb.Fatalf("redistest: getsockname: %v", err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(bound.(*syscall.SockaddrInet4).Port))
 }
 
 func freePort() (int, error) {
