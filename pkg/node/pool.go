@@ -126,11 +126,7 @@ func (p *Pool) Close() error {
 // every node. Only configured nodes can be selected: a query never reaches anything else.
 func (p *Pool) Select(filter []string) ([]int, error) {
 	if len(filter) == 0 {
-		all := make([]int, len(p.nodes))
-		for i := range all {
-			all[i] = i
-		}
-		return all, nil
+		return p.All(), nil
 	}
 	var selected []int
 	var unknown []string
@@ -150,6 +146,15 @@ func (p *Pool) Select(filter []string) ([]int, error) {
 			strings.Join(unknown, ", "), strings.Join(p.names(), ", "))
 	}
 	return selected, nil
+}
+
+// All selects every configured node.
+func (p *Pool) All() []int {
+	all := make([]int, len(p.nodes))
+	for i := range all {
+		all[i] = i
+	}
+	return all
 }
 
 func (p *Pool) indexOf(nameOrAddress string) int {

@@ -17,8 +17,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if d.settingsErr != nil {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.settingsErr.Error()}, nil
 	}
-	selected, _ := d.pool.Select(nil)
-	cards := evaluate(d.pool.Read(ctx, selected, cardRequest))
+	cards := evaluate(d.pool.Read(ctx, d.pool.All(), cardRequest))
 	answered := 0
 	lines := make([]string, len(cards))
 	for i, nc := range cards {
