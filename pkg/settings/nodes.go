@@ -19,6 +19,12 @@ type Node struct {
 	Dial    string
 	// TLS is set by a rediss:// address (the data source's TLS switch applies on top).
 	TLS bool
+
+	// Set for discovered nodes only: the role the topology announced (INFO has the last word),
+	// the cluster shard (its slot ranges) and the sentinel master name.
+	Role       string
+	Shard      string
+	MasterName string
 }
 
 // Host is the host part of a TCP address, for TLS server-name checks.
@@ -30,9 +36,9 @@ func (n Node) Host() string {
 	return host
 }
 
-func parseNodes(stored []jsonNode) ([]Node, error) {
+func parseNodes(stored []jsonNode, mode Discovery) ([]Node, error) {
 	if len(stored) == 0 {
-		return nil, &FieldError{Field: "nodes", Problem: "is empty; add at least one Redis node (host:port, redis://, rediss:// or a unix socket path)"}
+		return nil, &FieldError{Field: "nodes", Problem: emptyNodesProblem[mode]}
 	}
 	nodes := make([]Node, 0, len(stored))
 	seen := map[string]string{}
@@ -55,6 +61,12 @@ func parseNodes(stored []jsonNode) ([]Node, error) {
 		nodes = append(nodes, node)
 	}
 	return nodes, nil
+}
+
+var emptyNodesProblem = map[Discovery]string{
+	DiscoveryStatic:   "is empty; add at least one Redis node (host:port, redis://, rediss:// or a unix socket path)",
+	DiscoveryCluster:  "is empty; add at least one seed: the host:port of any node of the cluster",
+	DiscoverySentinel: "is empty; add the host:port of at least one sentinel",
 }
 
 // parseAddress returns the node or a problem that names the value and says how to fix it.

@@ -17,21 +17,54 @@ const (
 	DefaultConnectTimeout = 2 * time.Second
 	DefaultReadTimeout    = 2 * time.Second
 	DefaultMaxConcurrency = 16
+	// DefaultCoalesceWindow lets the panels of one dashboard refresh, and the alert rules that
+	// evaluate beside them, share one INFO per node.
+	DefaultCoalesceWindow    = time.Second
+	DefaultDiscoveryInterval = 10 * time.Second
 
-	maxTimeout        = 60 * time.Second
-	maxMaxConcurrency = 1024
+	maxTimeout           = 60 * time.Second
+	maxMaxConcurrency    = 1024
+	maxCoalesceWindow    = 60 * time.Second
+	maxDiscoveryInterval = 5 * time.Minute
+)
+
+// Discovery says where the nodes to watch come from.
+type Discovery string
+
+const (
+	// DiscoveryStatic watches the configured nodes.
+	DiscoveryStatic Discovery = "static"
+	// DiscoveryCluster treats the configured nodes as seeds of a Redis Cluster and watches every
+	// primary and replica it reports.
+	DiscoveryCluster Discovery = "cluster"
+	// DiscoverySentinel treats the configured nodes as sentinels and watches the masters they
+	// monitor and those masters' replicas.
+	DiscoverySentinel Discovery = "sentinel"
 )
 
 // Settings is the validated form the rest of the backend uses. It holds the password: never log
 // or print it.
 type Settings struct {
+	// Nodes are the nodes to watch (static), the cluster's seeds or the sentinels.
 	Nodes          []Node
+	Discovery      Discovery
 	Username       string
 	Password       string
 	TLS            TLS
 	ConnectTimeout time.Duration
 	ReadTimeout    time.Duration
 	MaxConcurrency int
+	// CoalesceWindow is how long a node's reading is shared by later queries; 0 shares only
+	// reads in flight.
+	CoalesceWindow time.Duration
+
+	// Discovery only.
+	DiscoveryInterval time.Duration
+	// AddressMap maps an announced host:port to the host:port to dial (NAT, announce-ip).
+	AddressMap       map[string]string
+	SentinelMasters  []string // empty: every master the sentinels monitor
+	SentinelUsername string
+	SentinelPassword string
 }
 
 // TLS holds the TLS material, parsed once.
@@ -68,6 +101,18 @@ type jsonData struct {
 	ConnectTimeoutMs *int64     `json:"connectTimeoutMs"`
 	ReadTimeoutMs    *int64     `json:"readTimeoutMs"`
 	MaxConcurrency   *int64     `json:"maxConcurrency"`
+
+	Discovery           Discovery       `json:"discovery"`
+	CoalesceWindowMs    *int64          `json:"coalesceWindowMs"`
+	DiscoveryIntervalMs *int64          `json:"discoveryIntervalMs"`
+	AddressMap          []jsonAddressTo `json:"addressMap"`
+	SentinelMasters     []string        `json:"sentinelMasters"`
+	SentinelUsername    string          `json:"sentinelUsername"`
+}
+
+type jsonAddressTo struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 type jsonNode struct {
@@ -81,6 +126,7 @@ const (
 	secureTLSCACert     = "tlsCACert"
 	secureTLSClientCert = "tlsClientCert"
 	secureTLSClientKey  = "tlsClientKey"
+	secureSentinelPass  = "sentinelPassword"
 )
 
 // FieldError names the setting at fault and what is wrong with its value. It never quotes a
@@ -106,8 +152,19 @@ func Load(instance backend.DataSourceInstanceSettings) (Settings, error) {
 func (stored jsonData) validate(secure map[string]string) (Settings, error) {
 	result := Settings{Username: stored.Username, Password: secure[securePassword]}
 	var err error
-	if result.Nodes, err = parseNodes(stored.Nodes); err != nil {
+	if result.Discovery, err = discovery(stored.Discovery); err != nil {
 		return Settings{}, err
+	}
+	if result.Nodes, err = parseNodes(stored.Nodes, result.Discovery); err != nil {
+		return Settings{}, err
+	}
+	if result.CoalesceWindow, err = duration("coalesceWindowMs", stored.CoalesceWindowMs, DefaultCoalesceWindow, 0, maxCoalesceWindow); err != nil {
+		return Settings{}, err
+	}
+	if result.Discovery != DiscoveryStatic {
+		if err = stored.validateDiscovery(secure, &result); err != nil {
+			return Settings{}, err
+		}
 	}
 	if result.ConnectTimeout, err = timeout("connectTimeoutMs", stored.ConnectTimeoutMs, DefaultConnectTimeout); err != nil {
 		return Settings{}, err
@@ -125,15 +182,24 @@ func (stored jsonData) validate(secure map[string]string) (Settings, error) {
 }
 
 func timeout(field string, ms *int64, fallback time.Duration) (time.Duration, error) {
+	return duration(field, ms, fallback, time.Millisecond, maxTimeout)
+}
+
+// duration reads an optional number of milliseconds within [least, most].
+func duration(field string, ms *int64, fallback, least, most time.Duration) (time.Duration, error) {
 	if ms == nil {
 		return fallback, nil
 	}
-	if *ms <= 0 {
-		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("%d is not a positive number of milliseconds; leave it empty for the default %d", *ms, fallback.Milliseconds())}
-	}
 	value := time.Duration(*ms) * time.Millisecond
-	if value > maxTimeout {
-		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("%d ms is longer than %d ms; a Grafana query gives up before that", *ms, maxTimeout.Milliseconds())}
+	if value < least {
+		adjective := "positive"
+		if least == 0 {
+			adjective = "non-negative"
+		}
+		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("%d is not a %s number of milliseconds; leave it empty for the default %d", *ms, adjective, fallback.Milliseconds())}
+	}
+	if value > most {
+		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("%d ms is longer than the %d ms allowed", *ms, most.Milliseconds())}
 	}
 	return value, nil
 }

@@ -106,6 +106,15 @@ func TestLoadRejectsBadSettingsNamingTheField(t *testing.T) {
 		{"ca not pem", `{"nodes":[{"address":"a:1"}]}`, map[string]string{"tlsCACert": "not a cert"}, "secureJsonData.tlsCACert", "no PEM certificate"},
 		{"cert without key", `{"nodes":[{"address":"a:1"}]}`, map[string]string{"tlsClientCert": certPEM}, "secureJsonData.tlsClientKey", "needs both"},
 		{"key without cert", `{"nodes":[{"address":"a:1"}]}`, map[string]string{"tlsClientKey": "x"}, "secureJsonData.tlsClientCert", "needs both"},
+		{"unknown discovery", `{"nodes":[{"address":"a:1"}],"discovery":"consul"}`, nil, "discovery", "not one of static, cluster, sentinel"},
+		{"cluster without seeds", `{"discovery":"cluster"}`, nil, "nodes", "at least one seed"},
+		{"sentinel without sentinels", `{"discovery":"sentinel","nodes":[]}`, nil, "nodes", "at least one sentinel"},
+		{"cluster seed is a socket", `{"discovery":"cluster","nodes":[{"address":"/run/redis.sock"}]}`, nil, "nodes[0].address", "needs host:port"},
+		{"negative coalescing window", `{"nodes":[{"address":"a:1"}],"coalesceWindowMs":-1}`, nil, "coalesceWindowMs", "-1 is not a non-negative number"},
+		{"discovery interval too short", `{"discovery":"cluster","nodes":[{"address":"a:1"}],"discoveryIntervalMs":10}`, nil, "discoveryIntervalMs", "not a positive number"},
+		{"address map to a url", `{"discovery":"cluster","nodes":[{"address":"a:1"}],"addressMap":[{"from":"10.0.0.1:6379","to":"redis://b:1"}]}`, nil, "addressMap[0].to", "not host:port"},
+		{"address mapped twice", `{"discovery":"cluster","nodes":[{"address":"a:1"}],"addressMap":[{"from":"10.0.0.1:6379","to":"b:1"},{"from":"10.0.0.1:6379","to":"c:1"}]}`, nil, "addressMap[1].from", "mapped twice"},
+		{"empty master name", `{"discovery":"sentinel","nodes":[{"address":"s:26379"}],"sentinelMasters":["main"," "]}`, nil, "sentinelMasters[1]", "is empty"},
 		{"key not matching", `{"nodes":[{"address":"a:1"}]}`, map[string]string{"tlsClientCert": certPEM, "tlsClientKey": caPEM}, "secureJsonData.tlsClientCert", "not a valid PEM pair"},
 	}
 	for _, tt := range tests {
@@ -122,6 +131,34 @@ func TestLoadRejectsBadSettingsNamingTheField(t *testing.T) {
 				t.Fatalf("error quotes the password: %q", err)
 			}
 		})
+	}
+}
+
+func TestLoadReadsDiscoveryAndCoalescing(t *testing.T) {
+	got, err := load(`{"discovery":"sentinel","nodes":[{"address":"s1:26379"},{"address":"s2:26379"}],
+		"sentinelMasters":[" main "],"sentinelUsername":"watcher","discoveryIntervalMs":2000,"coalesceWindowMs":0,
+		"addressMap":[{"from":"10.0.0.5:6379","to":"redis-a.example:16379"}]}`,
+		map[string]string{"password": "data-secret", "sentinelPassword": "sentinel-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Discovery != DiscoverySentinel || len(got.Nodes) != 2 || got.DiscoveryInterval != 2*time.Second || got.CoalesceWindow != 0 {
+		t.Errorf("discovery settings not read: %+v", got)
+	}
+	if len(got.SentinelMasters) != 1 || got.SentinelMasters[0] != "main" || got.SentinelUsername != "watcher" || got.SentinelPassword != "sentinel-secret" || got.Password != "data-secret" {
+		t.Errorf("sentinel credentials not kept apart from the data nodes': %+v", got)
+	}
+	mapped, unmapped := got.Discovered("10.0.0.5:6379"), got.Discovered("10.0.0.6:6379")
+	if mapped.Address != "10.0.0.5:6379" || mapped.Dial != "redis-a.example:16379" || unmapped.Dial != "10.0.0.6:6379" {
+		t.Errorf("address map not applied: %+v %+v", mapped, unmapped)
+	}
+
+	static, err := load(`{"nodes":[{"address":"a:1"}],"sentinelPassword":"x"}`, map[string]string{"sentinelPassword": "unused"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if static.Discovery != DiscoveryStatic || static.CoalesceWindow != DefaultCoalesceWindow || static.SentinelPassword != "" {
+		t.Errorf("static defaults wrong: %+v", static)
 	}
 }
 
