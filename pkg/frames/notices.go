@@ -5,6 +5,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
@@ -21,4 +22,19 @@ func notices(cards []NodeCard) []data.Notice {
 		})
 	}
 	return result
+}
+
+// WithDiscoveryProblems tells the panel which discovery sources failed. The nodes already known
+// are still in the frames.
+func WithDiscoveryProblems(frames data.Frames, problems []node.Problem) data.Frames {
+	if len(problems) == 0 || len(frames) == 0 {
+		return frames
+	}
+	if frames[0].Meta == nil {
+		frames[0].Meta = &data.FrameMeta{}
+	}
+	for _, p := range problems {
+		frames[0].Meta.Notices = append(frames[0].Meta.Notices, data.Notice{Severity: data.NoticeSeverityWarning, Text: "discovery: " + p.String()})
+	}
+	return frames
 }

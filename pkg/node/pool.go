@@ -30,6 +30,9 @@ type Request struct {
 // Reading is what one node answered, or why it did not.
 type Reading struct {
 	Node settings.Node
+	// At is when the node answered (or failed); a shared reading is never older than the
+	// coalescing window.
+	At   time.Time
 	Info info.Info
 	// Trigger is the server's automatic rewrite trigger; Known is false when CONFIG is refused.
 	Trigger RewriteTrigger
@@ -43,13 +46,59 @@ type RewriteTrigger struct {
 	MinSizeBytes int64
 }
 
-// Pool keeps one go-redis client per configured node for the life of a data source instance.
+// Pool keeps one go-redis client per node for the life of a data source instance. With
+// discovery, the set of nodes follows the cluster or the sentinels; a client is kept for as long
+// as its node is part of the topology.
 type Pool struct {
-	nodes       []settings.Node
-	clients     []*client
+	settings    settings.Settings
+	discoverer  discoverer
 	concurrency int
 	timeout     time.Duration
+	window      time.Duration
+
+	current atomic.Pointer[Topology]
+	// refreshMu guards clients, closed and refreshing; a refresh itself runs outside it.
+	refreshMu  sync.Mutex
+	clients    map[string]*client // by dial address
+	closed     bool
+	refreshing chan struct{} // non-nil while a discovery runs; closed when it ends
 }
+
+// Topology is the set of nodes at one point in time, with what went wrong finding them.
+type Topology struct {
+	Nodes []settings.Node
+	// Problems are discovery failures; the nodes known before them are kept.
+	Problems     []Problem
+	clients      []*client
+	discoveredAt time.Time
+	unresolved   bool // no discovery source answered
+}
+
+// Problem is a discovery source (seed or sentinel) that could not be used, and why.
+type Problem struct {
+	Source string
+	Err    *Error
+}
+
+func (p Problem) String() string { return p.Source + ": " + p.Err.Error() + "; " + p.Err.Hint() }
+
+// Selection is a set of nodes of one topology, chosen by a query's node filter.
+type Selection struct {
+	topology *Topology
+	indexes  []int
+}
+
+// Nodes are the selected nodes, in selection order.
+func (s Selection) Nodes() []settings.Node {
+	nodes := make([]settings.Node, len(s.indexes))
+	for i, index := range s.indexes {
+		nodes[i] = s.topology.Nodes[index]
+	}
+	return nodes
+}
+
+// Problems are the discovery problems of the topology the selection was made from.
+func (s Selection) Problems() []Problem { return s.topology.Problems }
 
 type client struct {
 	rdb *redis.Client
@@ -62,23 +111,28 @@ type client struct {
 	triggerMu   sync.Mutex
 	trigger     RewriteTrigger
 	triggerRead time.Time
+
+	flights coalescer
 }
 
 // triggerTTL bounds how old the rewrite trigger shown beside a card can be.
 const triggerTTL = time.Minute
 
-// NewPool creates the clients. go-redis connects lazily, so this does no I/O.
+// failedDiscoveryRetry is how soon a discovery that no source answered is tried again.
+const failedDiscoveryRetry = time.Second
+
+// NewPool prepares the pool. go-redis connects lazily, so this does no I/O.
 func NewPool(s settings.Settings) *Pool {
 	pool := &Pool{
-		nodes:       s.Nodes,
+		settings:    s,
 		concurrency: s.MaxConcurrency,
 		// A node's whole read (dial, optional TLS, AUTH, INFO) must end within its own budget so
 		// that one slow node never holds back the others.
 		timeout: s.ConnectTimeout + 2*s.ReadTimeout,
+		window:  s.CoalesceWindow,
+		clients: map[string]*client{},
 	}
-	for _, n := range s.Nodes {
-		pool.clients = append(pool.clients, &client{rdb: redis.NewClient(clientOptions(s, n, pool.timeout))})
-	}
+	pool.discoverer = newDiscoverer(pool)
 	return pool
 }
 
@@ -100,9 +154,10 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 		// A retry would hide a flapping node and multiply a dead node's delay.
 		MaxRetries:    -1,
 		DialerRetries: 1,
-		PoolSize:      1,
-		PoolTimeout:   budget,
-		MinIdleConns:  0,
+		// At most one connection per node, kept open and reused.
+		PoolSize:     1,
+		PoolTimeout:  budget,
+		MinIdleConns: 0,
 	}
 	if s.TLS.Enabled || n.TLS {
 		options.TLSConfig = s.TLS.ConfigFor(n.Host())
@@ -110,29 +165,135 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 	return options
 }
 
-// Nodes returns the configured nodes in settings order.
-func (p *Pool) Nodes() []settings.Node { return p.nodes }
-
-// Close closes every connection.
-func (p *Pool) Close() error {
-	var errs []error
-	for _, c := range p.clients {
-		errs = append(errs, c.rdb.Close())
+// lockedClientFor is clientFor for discovery, which runs outside refreshMu. It returns nil once
+// the pool is closed.
+func (p *Pool) lockedClientFor(n settings.Node) *client {
+	p.refreshMu.Lock()
+	defer p.refreshMu.Unlock()
+	if p.closed {
+		return nil
 	}
+	return p.clientFor(n)
+}
+
+// clientFor returns the node's client, creating it on first use. Callers hold refreshMu.
+func (p *Pool) clientFor(n settings.Node) *client {
+	key := n.Network + " " + n.Dial
+	if c, ok := p.clients[key]; ok {
+		return c
+	}
+	c := &client{rdb: redis.NewClient(clientOptions(p.settings, n, p.timeout))}
+	p.clients[key] = c
+	return c
+}
+
+// Close closes every connection; the pool answers nothing afterwards.
+func (p *Pool) Close() error {
+	p.refreshMu.Lock()
+	defer p.refreshMu.Unlock()
+	p.closed = true
+	var errs []error
+	for key, c := range p.clients {
+		errs = append(errs, c.rdb.Close())
+		delete(p.clients, key)
+	}
+	errs = append(errs, p.discoverer.close())
 	return errors.Join(errs...)
 }
 
-// Select resolves a node filter (names or addresses) to indexes into Nodes. An empty filter means
-// every node. Only configured nodes can be selected: a query never reaches anything else.
-func (p *Pool) Select(filter []string) ([]int, error) {
+// Topology returns the current nodes. The first call discovers them and waits; later calls
+// return the nodes already known and, when a discovery is due, start one in the background, so
+// that a slow or dead seed never delays a query.
+func (p *Pool) Topology(ctx context.Context) *Topology {
+	known := p.current.Load()
+	if known != nil && !p.due(known) {
+		return known
+	}
+	p.refreshMu.Lock()
+	running := p.refreshing
+	switch {
+	case p.closed:
+		p.refreshMu.Unlock()
+		return orEmpty(known)
+	case running == nil:
+		running = make(chan struct{})
+		p.refreshing = running
+		go p.refresh(context.WithoutCancel(ctx), known, running)
+	}
+	p.refreshMu.Unlock()
+	if known != nil {
+		return known
+	}
+	select {
+	case <-running:
+		return orEmpty(p.current.Load())
+	case <-ctx.Done():
+		return &Topology{Problems: []Problem{{Source: "discovery", Err: Classify(ctx.Err())}}, unresolved: true}
+	}
+}
+
+func orEmpty(t *Topology) *Topology {
+	if t == nil {
+		return &Topology{}
+	}
+	return t
+}
+
+// refresh runs one discovery and makes its result current.
+func (p *Pool) refresh(ctx context.Context, known *Topology, done chan struct{}) {
+	found, problems := p.discoverer.discover(ctx, known)
+	next := &Topology{Nodes: found, Problems: problems, discoveredAt: time.Now(), unresolved: found == nil}
+	if found == nil && known != nil {
+		next.Nodes = known.Nodes // a failed discovery never hides the nodes already known
+	}
+	p.refreshMu.Lock()
+	defer p.refreshMu.Unlock()
+	if !p.closed {
+		p.adopt(next)
+		p.current.Store(next)
+	}
+	p.refreshing = nil
+	close(done)
+}
+
+func (p *Pool) due(t *Topology) bool {
+	if !p.discoverer.dynamic() {
+		return false
+	}
+	age := time.Since(t.discoveredAt)
+	return age >= p.settings.DiscoveryInterval || (t.unresolved && age >= failedDiscoveryRetry)
+}
+
+// adopt gives the topology its clients and closes those of nodes that left it. Callers hold
+// refreshMu.
+func (p *Pool) adopt(t *Topology) {
+	t.clients = make([]*client, len(t.Nodes))
+	inUse := make(map[*client]bool, len(t.Nodes))
+	for i, n := range t.Nodes {
+		t.clients[i] = p.clientFor(n)
+		inUse[t.clients[i]] = true
+	}
+	for key, c := range p.clients {
+		if !inUse[c] {
+			_ = c.rdb.Close() // a query still reading it gets "closed" for a node that just left
+			delete(p.clients, key)
+		}
+	}
+}
+
+// Select resolves a node filter (names or addresses) against the current topology. An empty
+// filter means every node. Only configured or discovered nodes can be selected: a query never
+// reaches anything else.
+func (p *Pool) Select(ctx context.Context, filter []string) (Selection, error) {
+	t := p.Topology(ctx)
 	if len(filter) == 0 {
-		return p.All(), nil
+		return t.all(), nil
 	}
 	var selected []int
 	var unknown []string
 	taken := map[int]bool{}
 	for _, wanted := range filter {
-		index := p.indexOf(wanted)
+		index := t.indexOf(wanted)
 		switch {
 		case index < 0:
 			unknown = append(unknown, strconv.Quote(wanted))
@@ -142,23 +303,26 @@ func (p *Pool) Select(filter []string) ([]int, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("node filter names %s, which this data source does not configure; configured nodes: %s",
-			strings.Join(unknown, ", "), strings.Join(p.names(), ", "))
+		verb, known := "configure", "configured"
+		if p.discoverer.dynamic() {
+			verb, known = "discover", "discovered"
+		}
+		return Selection{}, fmt.Errorf("node filter names %s, which this data source does not %s; %s nodes: %s",
+			strings.Join(unknown, ", "), verb, known, strings.Join(t.names(), ", "))
 	}
-	return selected, nil
+	return Selection{topology: t, indexes: selected}, nil
 }
 
-// All selects every configured node.
-func (p *Pool) All() []int {
-	all := make([]int, len(p.nodes))
+func (t *Topology) all() Selection {
+	all := make([]int, len(t.Nodes))
 	for i := range all {
 		all[i] = i
 	}
-	return all
+	return Selection{topology: t, indexes: all}
 }
 
-func (p *Pool) indexOf(nameOrAddress string) int {
-	for i, n := range p.nodes {
+func (t *Topology) indexOf(nameOrAddress string) int {
+	for i, n := range t.Nodes {
 		if n.Name == nameOrAddress || n.Address == nameOrAddress {
 			return i
 		}
@@ -166,32 +330,33 @@ func (p *Pool) indexOf(nameOrAddress string) int {
 	return -1
 }
 
-func (p *Pool) names() []string {
-	names := make([]string, len(p.nodes))
-	for i, n := range p.nodes {
+func (t *Topology) names() []string {
+	names := make([]string, len(t.Nodes))
+	for i, n := range t.Nodes {
 		names[i] = strconv.Quote(n.Name)
 	}
 	return names
 }
 
 // Read reads the selected nodes concurrently, at most MaxConcurrency at once, each within its own
-// timeout. Readings come back in the order of selected; a failed node is a Reading with Err set.
-func (p *Pool) Read(ctx context.Context, selected []int, request Request) []Reading {
-	readings := make([]Reading, len(selected))
+// timeout. Readings come back in the order of the selection; a failed node is a Reading with Err
+// set. Reads of one node that overlap, or come within the coalescing window of each other, share
+// one round trip.
+func (p *Pool) Read(ctx context.Context, selection Selection, request Request) []Reading {
+	readings := make([]Reading, len(selection.indexes))
 	readOne := func(i int) {
-		nodeCtx, cancel := context.WithTimeout(ctx, p.timeout)
-		defer cancel()
-		readings[i] = p.clients[selected[i]].read(nodeCtx, request)
-		readings[i].Node = p.nodes[selected[i]]
+		index := selection.indexes[i]
+		readings[i] = selection.topology.clients[index].coalescedRead(ctx, request, p.timeout, p.window)
+		readings[i].Node = selection.topology.Nodes[index]
 	}
-	if len(selected) == 1 {
+	if len(readings) == 1 {
 		// A panel per node is the common case: a goroutine would only add a hand-off.
 		readOne(0)
 		return readings
 	}
 	slots := make(chan struct{}, p.concurrency)
 	var wg sync.WaitGroup
-	for i := range selected {
+	for i := range readings {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -211,9 +376,9 @@ func (c *client) read(ctx context.Context, request Request) Reading {
 		text, trigger, err = c.roundTrip(ctx, request)
 	}
 	if err != nil {
-		return Reading{Err: Classify(err)}
+		return Reading{Err: Classify(err), At: time.Now()}
 	}
-	return Reading{Info: info.Parse(text), Trigger: trigger}
+	return Reading{Info: info.Parse(text), Trigger: trigger, At: time.Now()}
 }
 
 // roundTrip sends INFO, and CONFIG GET when the cached trigger is due, in one pipeline: one

@@ -17,7 +17,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if d.settingsErr != nil {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.settingsErr.Error()}, nil
 	}
-	cards := evaluate(d.pool.Read(ctx, d.pool.All(), cardRequest))
+	everyNode, err := d.pool.Select(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	cards := evaluate(d.pool.Read(ctx, everyNode, cardRequest))
 	answered := 0
 	lines := make([]string, len(cards))
 	for i, nc := range cards {

@@ -84,12 +84,12 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery, handler query
 	if err != nil {
 		return badQuery(err)
 	}
-	selected, err := d.pool.Select(query.Nodes)
+	selection, err := d.pool.Select(ctx, query.Nodes)
 	if err != nil {
 		return badQuery(err)
 	}
-	readings := d.pool.Read(ctx, selected, handler.request)
-	return backend.DataResponse{Frames: handler.frames(query, readings)}
+	readings := d.pool.Read(ctx, selection, handler.request)
+	return backend.DataResponse{Frames: frames.WithDiscoveryProblems(handler.frames(query, readings), selection.Problems())}
 }
 
 // badQuery is a query the user or administrator must fix: downstream of the plugin.

@@ -15,7 +15,7 @@ type nodeListing struct {
 }
 
 // CallResource serves GET nodes: the configured nodes, without credentials or TLS material.
-func (d *Datasource) CallResource(_ context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
 	switch {
 	case req.Path != "nodes":
 		return sendJSON(sender, http.StatusNotFound, map[string]string{"message": "unknown resource " + req.Path + "; this data source serves GET nodes"})
@@ -25,7 +25,11 @@ func (d *Datasource) CallResource(_ context.Context, req *backend.CallResourceRe
 		return sendJSON(sender, http.StatusBadRequest, map[string]string{"message": d.settingsErr.Error()})
 	}
 	listing := []nodeListing{}
-	for _, n := range d.pool.Nodes() {
+	everyNode, err := d.pool.Select(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, n := range everyNode.Nodes() {
 		listing = append(listing, nodeListing{Name: n.Name, Address: n.Address})
 	}
 	return sendJSON(sender, http.StatusOK, listing)
