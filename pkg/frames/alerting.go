@@ -18,7 +18,7 @@ func Alerting(cards []NodeCard, metric models.Metric) data.Frames {
 	var frames data.Frames
 	for _, m := range metrics {
 		for _, nc := range cards {
-			labels := data.Labels{"instance": nc.Node.Address, "node": nc.Node.Name, "role": roleLabel(nc.Card.Role)}
+			labels := seriesLabels(nc)
 			value := signalValue(state.SignalsOf(nc.Card), m)
 			frame := data.NewFrame(string(m), data.NewField(string(m), labels, []*float64{value}))
 			frame.Meta = &data.FrameMeta{Type: data.FrameTypeNumericMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
@@ -47,4 +47,17 @@ func signalValue(s state.Signals, metric models.Metric) *float64 {
 		return s.GrowthOverTrigger
 	}
 	return nil
+}
+
+// seriesLabels identify a node's series: instance, node and role always; shard and master_name
+// for discovered nodes.
+func seriesLabels(nc NodeCard) data.Labels {
+	labels := data.Labels{"instance": nc.Node.Address, "node": nc.Node.Name, "role": roleLabel(nc.Card.Role)}
+	if nc.Node.Shard != "" {
+		labels["shard"] = nc.Node.Shard
+	}
+	if nc.Node.MasterName != "" {
+		labels["master_name"] = nc.Node.MasterName
+	}
+	return labels
 }

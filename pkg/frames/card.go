@@ -63,8 +63,34 @@ func Card(cards []NodeCard) *data.Frame {
 		data.NewField("last_cow_size", nil, cow).SetConfig(&data.FieldConfig{Unit: unitBytes}),
 		data.NewField("last_rewrite_duration", nil, duration).SetConfig(&data.FieldConfig{Unit: unitSeconds}),
 	)
+	addGroupFields(frame, cards)
 	frame.Meta = &data.FrameMeta{Notices: notices(cards)}
 	return frame
+}
+
+// addGroupFields adds shard and master_name after role when discovery set them, so a static data
+// source's card keeps its shape.
+func addGroupFields(frame *data.Frame, cards []NodeCard) {
+	var anyShard, anyMaster bool
+	for _, nc := range cards {
+		anyShard = anyShard || nc.Node.Shard != ""
+		anyMaster = anyMaster || nc.Node.MasterName != ""
+	}
+	if !anyShard && !anyMaster {
+		return
+	}
+	shards, masters := make([]string, len(cards)), make([]string, len(cards))
+	for i, nc := range cards {
+		shards[i], masters[i] = nc.Node.Shard, nc.Node.MasterName
+	}
+	group := frame.Fields[:3:3] // node, instance, role
+	if anyShard {
+		group = append(group, data.NewField("shard", nil, shards))
+	}
+	if anyMaster {
+		group = append(group, data.NewField("master_name", nil, masters))
+	}
+	frame.Fields = append(group, frame.Fields[3:]...)
 }
 
 // roleLabel names an unknown role explicitly, so labels never carry an empty value.

@@ -66,6 +66,26 @@ func TestAlertingFramesGolden(t *testing.T) {
 	experimental.CheckGoldenJSONResponse(t, "testdata", "alerting-aof_rewrite_ok", &response, *update)
 }
 
+// discoveredFleet is a cluster shard (a primary and a replica that is down, whose role only the
+// cluster knows) and a sentinel-managed master, with a discovery problem.
+func discoveredFleet(t *testing.T) []NodeCard {
+	t.Helper()
+	readings := fleet(t)
+	primary, replica, master := readings[0], readings[4], readings[1]
+	primary.Node.Role, primary.Node.Shard = "primary", "0-8191"
+	replica.Node.Role, replica.Node.Shard = "replica", "0-8191"
+	master.Node.Role, master.Node.MasterName = "primary", "orders"
+	return cardsOf([]node.Reading{primary, replica, master})
+}
+
+func TestDiscoveredNodesCarryTheirGroupGolden(t *testing.T) {
+	cards := discoveredFleet(t)
+	problems := []node.Problem{{Source: "cluster seed 10.9.9.9:6379", Err: &node.Error{Kind: node.KindRefused, Detail: "connection refused"}}}
+	card := WithDiscoveryProblems(data.Frames{Card(cards)}, problems)
+	response := backend.DataResponse{Frames: append(card, Alerting(cards, models.MetricNodeUp)...)}
+	experimental.CheckGoldenJSONResponse(t, "testdata", "discovered", &response, *update)
+}
+
 func TestRawFrameGolden(t *testing.T) {
 	response := backend.DataResponse{Frames: data.Frames{Raw(fleet(t))}}
 	experimental.CheckGoldenJSONResponse(t, "testdata", "raw", &response, *update)

@@ -165,6 +165,9 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 	return options
 }
 
+// Discovery says where the nodes come from.
+func (p *Pool) Discovery() settings.Discovery { return p.settings.Discovery }
+
 // lockedClientFor is clientFor for discovery, which runs outside refreshMu. It returns nil once
 // the pool is closed.
 func (p *Pool) lockedClientFor(n settings.Node) *client {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
@@ -30,11 +31,17 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		}
 		lines[i] = fmt.Sprintf("%s (%s): %s", nc.Node.Name, nc.Node.Address, healthLine(nc.Card))
 	}
+	for _, problem := range everyNode.Problems() {
+		lines = append(lines, "discovery: "+problem.String())
+	}
 	status := backend.HealthStatusOk
-	if answered < len(cards) {
+	if answered < len(cards) || len(cards) == 0 {
 		status = backend.HealthStatusError
 	}
 	summary := fmt.Sprintf("%d of %d Redis nodes answered INFO", answered, len(cards))
+	if mode := d.pool.Discovery(); mode != settings.DiscoveryStatic {
+		summary = fmt.Sprintf("%s discovery found %d nodes; %s", mode, len(cards), summary)
+	}
 	details, err := json.Marshal(map[string]string{"verboseMessage": strings.Join(lines, "\n")})
 	if err != nil {
 		return nil, err

@@ -48,6 +48,14 @@ type Card struct {
 
 // Evaluate applies the card's rules to one node's reading.
 func Evaluate(reading node.Reading) Card {
+	card := judge(reading)
+	if card.Role == "" {
+		card.Role = reading.Node.Role // what the cluster or sentinels announced, when INFO cannot say
+	}
+	return card
+}
+
+func judge(reading node.Reading) Card {
 	if failure := reading.Err; failure != nil {
 		status := StatusUnreachable
 		if failure.Kind == node.KindInfoRefused {

@@ -1,0 +1,70 @@
+package node
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+)
+
+func clusterWith(s settings.Settings) *clusterDiscovery {
+	s.Discovery = settings.DiscoveryCluster
+	return &clusterDiscovery{pool: &Pool{settings: s}}
+}
+
+func describe(nodes []settings.Node) string {
+	lines := make([]string, len(nodes))
+	for i, n := range nodes {
+		lines[i] = n.Address + " dial=" + n.Dial + " " + n.Role + " [" + n.Shard + "]"
+	}
+	return strings.Join(lines, "\n")
+}
+
+// A Redis 6.2 CLUSTER NODES reply: a replica listed before its primary, a slot being migrated,
+// a node still in handshake and a failed replica, which stays listed so its card says so.
+const clusterNodes62 = `07c37dfeb235213a872192d90877d0cd55635b91 10.0.0.4:6379@16379 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 4 connected
+67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 10.0.0.2:6379@16379 master - 0 1426238316232 2 connected 5461-10922 [5460-<-292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f]
+292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 10.0.0.3:6379@16379 master - 0 1426238318243 3 connected 10923-16383
+6ec23923021cf3ffec47632106199cb7f496ce01 10.0.0.5:6379@16379 slave,fail 67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 0 1426238316232 5 connected
+824fe116063bc5fcf9f4ffd895bc17aee7731ac3 10.0.0.6:6379@16379 slave 292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f 0 1426238317741 6 connected
+e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 10.0.0.1:6379@16379,cache-a myself,master - 0 0 1 connected 0-5460
+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa :0@0 handshake,noaddr - 0 0 0 connected
+`
+
+func TestClusterNodesBeforeSevenGroupsReplicasWithTheirPrimarysSlots(t *testing.T) {
+	d := clusterWith(settings.Settings{AddressMap: map[string]string{"10.0.0.1:6379": "cache-a.example:16379"}})
+	want := `10.0.0.1:6379 dial=cache-a.example:16379 primary [0-5460]
+10.0.0.4:6379 dial=10.0.0.4:6379 replica [0-5460]
+10.0.0.2:6379 dial=10.0.0.2:6379 primary [5461-10922]
+10.0.0.5:6379 dial=10.0.0.5:6379 replica [5461-10922]
+10.0.0.3:6379 dial=10.0.0.3:6379 primary [10923-16383]
+10.0.0.6:6379 dial=10.0.0.6:6379 replica [10923-16383]`
+	if got := describe(d.fromClusterNodes(clusterNodes62)); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestClusterShardsUseTheAnnouncedEndpointAndTheTLSPortWhenTLSIsOn(t *testing.T) {
+	shards := []redis.ClusterShard{
+		{Slots: []redis.SlotRange{{Start: 8192, End: 16383}}, Nodes: []redis.Node{
+			{Endpoint: "redis-b.internal", IP: "10.0.0.2", Port: 6379, TLSPort: 6380, Role: "master"},
+		}},
+		{Slots: []redis.SlotRange{{Start: 0, End: 8190}, {Start: 8191, End: 8191}}, Nodes: []redis.Node{
+			{Endpoint: "?", IP: "10.0.0.3", Port: 6379, TLSPort: 6380, Role: "replica"},
+			{Endpoint: "10.0.0.1", IP: "10.0.0.1", Port: 6379, TLSPort: 6380, Role: "master"},
+			{Endpoint: "", IP: "", Port: 0, Role: "replica"}, // still in handshake
+		}},
+	}
+	plain := `10.0.0.1:6379 dial=10.0.0.1:6379 primary [0-8190,8191]
+10.0.0.3:6379 dial=10.0.0.3:6379 replica [0-8190,8191]
+redis-b.internal:6379 dial=redis-b.internal:6379 primary [8192-16383]`
+	if got := describe(clusterWith(settings.Settings{}).fromShards(shards)); got != plain {
+		t.Fatalf("got\n%s\nwant\n%s", got, plain)
+	}
+	withTLS := clusterWith(settings.Settings{TLS: settings.TLS{Enabled: true}}).fromShards(shards)
+	if withTLS[0].Address != "10.0.0.1:6380" {
+		t.Fatalf("with TLS on, the TLS port is dialled: %s", describe(withTLS))
+	}
+}

@@ -1,0 +1,116 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+)
+
+// serverCounters reads what a real server counted: INFO calls and connections received. The
+// reading is itself an INFO call, which the server counts once it has answered it.
+type serverCounters struct{ infoCalls, connections int }
+
+func countersOf(t *testing.T, server *redistest.Server) serverCounters {
+	t.Helper()
+	stats := server.Client(t)
+	text, err := stats.Info(context.Background(), "commandstats", "stats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counters serverCounters
+	for _, line := range strings.Split(text, "\r\n") {
+		if rest, ok := strings.CutPrefix(line, "cmdstat_info:calls="); ok {
+			counters.infoCalls, _ = strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+		}
+		if rest, ok := strings.CutPrefix(line, "total_connections_received:"); ok {
+			counters.connections, _ = strconv.Atoi(rest)
+		}
+	}
+	return counters
+}
+
+// infoCallsSince is the number of INFO calls others made since before was read, not counting
+// the two readings.
+func infoCallsSince(t *testing.T, server *redistest.Server, before serverCounters) int {
+	t.Helper()
+	return countersOf(t, server).infoCalls - before.infoCalls - 1
+}
+
+func concurrentQueries(t *testing.T, ds *Datasource, n int, queryTypes ...string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			queryType := queryTypes[i%len(queryTypes)]
+			response, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{{RefID: "A", QueryType: queryType, JSON: json.RawMessage(`{"metric":"aof_rewrite_ok"}`)}}})
+			switch {
+			case err != nil:
+				errs <- err
+			case response.Responses["A"].Error != nil:
+				errs <- response.Responses["A"].Error
+			case len(response.Responses["A"].Frames) == 0:
+				errs <- fmt.Errorf("%s query returned no frames", queryType)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestConcurrentQueriesShareOneInfoPerNode(t *testing.T) {
+	servers := redistest.StartMany(t, 2, redistest.Options{})
+	// A window far longer than the test, so that every query below falls inside it.
+	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q},{"address":%q}],"coalesceWindowMs":60000}`, servers[0].Addr, servers[1].Addr), nil)
+	before := []serverCounters{countersOf(t, servers[0]), countersOf(t, servers[1])}
+
+	// Panels, alert rules and the raw table at once: the card read answers all of them.
+	concurrentQueries(t, ds, 50, "card", "alerting", "card", "raw")
+
+	for i, server := range servers {
+		if calls := infoCallsSince(t, server, before[i]); calls != 1 {
+			t.Errorf("node %d saw %d INFO calls for 50 concurrent queries, want 1", i, calls)
+		}
+	}
+}
+
+func TestReadingsAreNotSharedPastTheWindow(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q}],"coalesceWindowMs":50}`, server.Addr), nil)
+	expectCard(t, ds, server.Addr, "ok", "succeeded")
+	server.RewriteErrKilledChild(t)
+	time.Sleep(60 * time.Millisecond) // past the window: the next card must be read afresh
+	expectCard(t, ds, server.Addr, "err", "")
+}
+
+func TestSteadyPollingOpensNoNewConnections(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q}],"coalesceWindowMs":0}`, server.Addr), nil)
+	concurrentQueries(t, ds, 1, "card") // the one connection is opened here
+	before := countersOf(t, server)
+	for range 20 {
+		concurrentQueries(t, ds, 5, "card", "alerting", "siblings")
+	}
+	after := countersOf(t, server)
+	// The reading connection (server.Client) is the harness's own, opened before `before`.
+	if opened := after.connections - before.connections; opened != 0 {
+		t.Errorf("100 queries opened %d new connections, want 0: one connection per node, kept and reused", opened)
+	}
+	if calls := after.infoCalls - before.infoCalls - 1; calls < 20 {
+		t.Errorf("with coalescing off, 20 rounds made only %d INFO calls", calls)
+	}
+}
