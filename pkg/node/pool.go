@@ -154,10 +154,13 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 		// A retry would hide a flapping node and multiply a dead node's delay.
 		MaxRetries:    -1,
 		DialerRetries: 1,
-		// At most one connection per node, kept open and reused.
-		PoolSize:     1,
-		PoolTimeout:  budget,
-		MinIdleConns: 0,
+		// At most one connection per node, kept open and reused: PoolSize alone is only the base
+		// size, and pipelines would otherwise get a pool of their own.
+		PoolSize:         1,
+		MaxActiveConns:   1,
+		PipelinePoolSize: -1,
+		PoolTimeout:      budget,
+		MinIdleConns:     0,
 	}
 	if s.TLS.Enabled || n.TLS {
 		options.TLSConfig = s.TLS.ConfigFor(n.Host())

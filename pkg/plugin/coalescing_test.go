@@ -11,18 +11,30 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 )
 
-// serverCounters reads what a real server counted: INFO calls and connections received. The
-// reading is itself an INFO call, which the server counts once it has answered it.
+// serverCounters are what a real server counted: INFO calls and connections received.
 type serverCounters struct{ infoCalls, connections int }
 
-func countersOf(t *testing.T, server *redistest.Server) serverCounters {
+// probe reads a server's counters over one connection of its own, opened before the first
+// reading. Each reading is itself an INFO call, which the server counts once it has answered it.
+type probe struct{ rdb *redis.Client }
+
+func probeOf(t *testing.T, server *redistest.Server) probe {
 	t.Helper()
-	stats := server.Client(t)
-	text, err := stats.Info(context.Background(), "commandstats", "stats").Result()
+	p := probe{rdb: server.Client(t)}
+	if err := p.rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (p probe) read(t *testing.T) serverCounters {
+	t.Helper()
+	text, err := p.rdb.Info(context.Background(), "commandstats", "stats").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,9 +52,9 @@ func countersOf(t *testing.T, server *redistest.Server) serverCounters {
 
 // infoCallsSince is the number of INFO calls others made since before was read, not counting
 // the two readings.
-func infoCallsSince(t *testing.T, server *redistest.Server, before serverCounters) int {
+func (p probe) infoCallsSince(t *testing.T, before serverCounters) int {
 	t.Helper()
-	return countersOf(t, server).infoCalls - before.infoCalls - 1
+	return p.read(t).infoCalls - before.infoCalls - 1
 }
 
 func concurrentQueries(t *testing.T, ds *Datasource, n int, queryTypes ...string) {
@@ -76,13 +88,14 @@ func TestConcurrentQueriesShareOneInfoPerNode(t *testing.T) {
 	servers := redistest.StartMany(t, 2, redistest.Options{})
 	// A window far longer than the test, so that every query below falls inside it.
 	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q},{"address":%q}],"coalesceWindowMs":60000}`, servers[0].Addr, servers[1].Addr), nil)
-	before := []serverCounters{countersOf(t, servers[0]), countersOf(t, servers[1])}
+	probes := []probe{probeOf(t, servers[0]), probeOf(t, servers[1])}
+	before := []serverCounters{probes[0].read(t), probes[1].read(t)}
 
 	// Panels, alert rules and the raw table at once: the card read answers all of them.
 	concurrentQueries(t, ds, 50, "card", "alerting", "card", "raw")
 
-	for i, server := range servers {
-		if calls := infoCallsSince(t, server, before[i]); calls != 1 {
+	for i, p := range probes {
+		if calls := p.infoCallsSince(t, before[i]); calls != 1 {
 			t.Errorf("node %d saw %d INFO calls for 50 concurrent queries, want 1", i, calls)
 		}
 	}
@@ -101,12 +114,12 @@ func TestSteadyPollingOpensNoNewConnections(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{})
 	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q}],"coalesceWindowMs":0}`, server.Addr), nil)
 	concurrentQueries(t, ds, 1, "card") // the one connection is opened here
-	before := countersOf(t, server)
+	counters := probeOf(t, server)
+	before := counters.read(t)
 	for range 20 {
 		concurrentQueries(t, ds, 5, "card", "alerting", "siblings")
 	}
-	after := countersOf(t, server)
-	// The reading connection (server.Client) is the harness's own, opened before `before`.
+	after := counters.read(t)
 	if opened := after.connections - before.connections; opened != 0 {
 		t.Errorf("100 queries opened %d new connections, want 0: one connection per node, kept and reused", opened)
 	}
