@@ -21,48 +21,62 @@ const (
 	unitSeconds = "s"
 )
 
-// Card returns the card frame: one row per node, the status string first among the values.
+// cardColumn is one field of the card frame.
+type cardColumn struct {
+	name      string
+	fieldType data.FieldType
+	config    func() *data.FieldConfig
+	value     func(NodeCard) any
+}
+
+// cardColumns are the card's fields in frame order; shard and master_name are inserted after role
+// for discovered nodes.
+var cardColumns = []cardColumn{
+	{"node", data.FieldTypeString, nil, func(nc NodeCard) any { return nc.Node.Name }},
+	{"instance", data.FieldTypeString, nil, func(nc NodeCard) any { return nc.Node.Address }},
+	{"role", data.FieldTypeString, nil, func(nc NodeCard) any { return roleLabel(nc.Card.Role) }},
+	{"status", data.FieldTypeString, displayName("Last AOF rewrite"), func(nc NodeCard) any { return string(nc.Card.Status) }},
+	{"reason", data.FieldTypeString, nil, func(nc NodeCard) any { return nc.Card.Reason }},
+	{"aof_enabled", data.FieldTypeNullableBool, nil, func(nc NodeCard) any { return nc.Card.AOFEnabled }},
+	{"rewrite_in_progress", data.FieldTypeBool, nil, func(nc NodeCard) any { return nc.Card.RewriteInProgress }},
+	{"rewrite_running", data.FieldTypeNullableInt64, unit(unitSeconds), func(nc NodeCard) any { return nc.Card.RewriteRunningSec }},
+	{"rewrite_scheduled", data.FieldTypeBool, nil, func(nc NodeCard) any { return nc.Card.RewriteScheduled }},
+	{"consecutive_failures", data.FieldTypeNullableInt64, nil, func(nc NodeCard) any { return nc.Card.ConsecutiveFailures }},
+	{"stuck", data.FieldTypeBool, nil, func(nc NodeCard) any { return nc.Card.Stuck }},
+	{"write_status", data.FieldTypeNullableString, nil, func(nc NodeCard) any { return nc.Card.WriteStatus }},
+	{"current_size", data.FieldTypeNullableInt64, unit(unitBytes), func(nc NodeCard) any { return nc.Card.CurrentSize }},
+	{"base_size", data.FieldTypeNullableInt64, unit(unitBytes), func(nc NodeCard) any { return nc.Card.BaseSize }},
+	{"growth", data.FieldTypeNullableFloat64, unit(unitPercent), func(nc NodeCard) any { return nc.Card.GrowthPercent }},
+	{"rewrite_trigger", data.FieldTypeNullableInt64, unit(unitPercent), func(nc NodeCard) any { return nc.Card.TriggerPercent }},
+	{"growth_over_trigger", data.FieldTypeNullableFloat64, nil, func(nc NodeCard) any { return nc.Card.GrowthOverTrigger }},
+	{"last_cow_size", data.FieldTypeNullableInt64, unit(unitBytes), func(nc NodeCard) any { return nc.Card.LastCowSize }},
+	{"last_rewrite_duration", data.FieldTypeNullableInt64, unit(unitSeconds), func(nc NodeCard) any { return nc.Card.LastRewriteSec }},
+}
+
+func unit(id string) func() *data.FieldConfig {
+	return func() *data.FieldConfig { return &data.FieldConfig{Unit: id} }
+}
+
+func displayName(name string) func() *data.FieldConfig {
+	return func() *data.FieldConfig { return &data.FieldConfig{DisplayName: name} }
+}
+
+// Card returns the card frame: one row per node, the status string first among the values. Each
+// field is allocated once at its final size and filled in place: the card is on every panel
+// refresh and alert evaluation.
 func Card(cards []NodeCard) *data.Frame {
-	n := len(cards)
-	nodeNames, instances, roles := make([]string, n), make([]string, n), make([]string, n)
-	statuses, reasons := make([]string, n), make([]string, n)
-	aofEnabled := make([]*bool, n)
-	inProgress, scheduled, stuck := make([]bool, n), make([]bool, n), make([]bool, n)
-	running, failures := make([]*int64, n), make([]*int64, n)
-	writeStatus := make([]*string, n)
-	current, base, cow, duration := make([]*int64, n), make([]*int64, n), make([]*int64, n), make([]*int64, n)
-	growth, overTrigger := make([]*float64, n), make([]*float64, n)
-	trigger := make([]*int64, n)
-	for i, nc := range cards {
-		c := nc.Card
-		nodeNames[i], instances[i], roles[i] = nc.Node.Name, nc.Node.Address, roleLabel(c.Role)
-		statuses[i], reasons[i] = string(c.Status), c.Reason
-		aofEnabled[i], inProgress[i], scheduled[i], stuck[i] = c.AOFEnabled, c.RewriteInProgress, c.RewriteScheduled, c.Stuck
-		running[i], failures[i], writeStatus[i] = c.RewriteRunningSec, c.ConsecutiveFailures, c.WriteStatus
-		current[i], base[i], cow[i], duration[i] = c.CurrentSize, c.BaseSize, c.LastCowSize, c.LastRewriteSec
-		growth[i], trigger[i], overTrigger[i] = c.GrowthPercent, c.TriggerPercent, c.GrowthOverTrigger
+	fields := make([]*data.Field, len(cardColumns))
+	for j, column := range cardColumns {
+		fields[j] = data.NewFieldFromFieldType(column.fieldType, len(cards))
+		fields[j].Name = column.name
+		if column.config != nil {
+			fields[j].Config = column.config()
+		}
+		for i, nc := range cards {
+			fields[j].Set(i, column.value(nc))
+		}
 	}
-	frame := data.NewFrame("card",
-		data.NewField("node", nil, nodeNames),
-		data.NewField("instance", nil, instances),
-		data.NewField("role", nil, roles),
-		data.NewField("status", nil, statuses).SetConfig(&data.FieldConfig{DisplayName: "Last AOF rewrite"}),
-		data.NewField("reason", nil, reasons),
-		data.NewField("aof_enabled", nil, aofEnabled),
-		data.NewField("rewrite_in_progress", nil, inProgress),
-		data.NewField("rewrite_running", nil, running).SetConfig(&data.FieldConfig{Unit: unitSeconds}),
-		data.NewField("rewrite_scheduled", nil, scheduled),
-		data.NewField("consecutive_failures", nil, failures),
-		data.NewField("stuck", nil, stuck),
-		data.NewField("write_status", nil, writeStatus),
-		data.NewField("current_size", nil, current).SetConfig(&data.FieldConfig{Unit: unitBytes}),
-		data.NewField("base_size", nil, base).SetConfig(&data.FieldConfig{Unit: unitBytes}),
-		data.NewField("growth", nil, growth).SetConfig(&data.FieldConfig{Unit: unitPercent}),
-		data.NewField("rewrite_trigger", nil, trigger).SetConfig(&data.FieldConfig{Unit: unitPercent}),
-		data.NewField("growth_over_trigger", nil, overTrigger),
-		data.NewField("last_cow_size", nil, cow).SetConfig(&data.FieldConfig{Unit: unitBytes}),
-		data.NewField("last_rewrite_duration", nil, duration).SetConfig(&data.FieldConfig{Unit: unitSeconds}),
-	)
+	frame := data.NewFrame("card", fields...)
 	addGroupFields(frame, cards)
 	frame.Meta = &data.FrameMeta{Notices: notices(cards)}
 	return frame
