@@ -66,6 +66,13 @@ build-backend:
 bench:
 	go test ./pkg/plugin -run '^$$' -bench . -benchmem
 
+# Fleets of 1, 10, 100 and 1,000 real redis-server processes, each polled by a bare go-redis
+# fan-out, the plugin over gRPC and redis_exporter (docs/benchmarks.md). Heavy: ~3 GiB and some
+# minutes for 1,000 nodes; not part of make test. Extra flags: FLEET_ARGS=-fleet.polls=20
+.PHONY: bench-fleet
+bench-fleet:
+	go test ./pkg/fleetbench -run '^$$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000 $(FLEET_ARGS)
+
 $(GOLANGCI_LINT):
 	mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)

@@ -1,0 +1,349 @@
+package fleetbench
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+)
+
+var (
+	flagSizes = flag.String("fleet.sizes", "1,10,100",
+		"comma-separated fleet sizes (real redis-server processes each); 1,000 needs ~3 GiB and a few minutes")
+	flagPolls  = flag.Int("fleet.polls", 50, "timed polls per contender and fleet size")
+	flagWarmUp = flag.Int("fleet.warmup", 5,
+		"untimed polls before the timed ones: connect every node, so the timed polls show whether steady state opens connections")
+	flagConcurrentPolls = flag.Int("fleet.concurrent-polls", 10,
+		"timed polls of the plugin-N-concurrent contender (each poll is -fleet.concurrent-queries queries)")
+	flagConcurrentEvery = flag.Duration("fleet.concurrent-every", settings.DefaultCoalesceWindow+100*time.Millisecond,
+		"start the polls of plugin-N-concurrent this far apart (warm-up included), so that each poll falls in a new coalescing window")
+	flagConcurrentQueries = flag.Int("fleet.concurrent-queries", 50, "QueryData calls at once in each poll of plugin-N-concurrent")
+	flagConcurrency       = flag.Int("fleet.concurrency", settings.DefaultMaxConcurrency,
+		"nodes read at once by every contender (the plugin's maxConcurrency)")
+	flagContenders = flag.String("fleet.contenders", "",
+		"comma-separated contenders to run (bare, plugin, plugin-concurrent, redis_exporter); empty: all")
+	flagPluginRev = flag.String("fleet.plugin-rev", "",
+		"build the plugin from this git revision (e.g. HEAD) instead of the working tree")
+	flagExporter = flag.String("fleet.exporter", "",
+		"redis_exporter binary to use; empty: ~/.cache/persistwatch/tools/redis_exporter-"+exporterVersion+", built with go install if missing")
+)
+
+// pollTimeout bounds one poll; a poll of 1,000 nodes through the exporter takes seconds.
+const pollTimeout = 5 * time.Minute
+
+// contender is one way of polling the fleet.
+type contender struct {
+	name  string
+	key   string // for -fleet.contenders
+	polls int
+	every time.Duration // if set, polls start at least this far apart (the wait is not timed)
+	start func(b *testing.B, f *fleet) (poller, error)
+}
+
+// row is one contender's result on one fleet size.
+type row struct {
+	nodes        int
+	contender    string
+	polls        int
+	p50, p99     time.Duration
+	cpuPerPoll   time.Duration
+	peakRSSMB    float64
+	connections  int64
+	infoPerPoll  float64
+	infoNodePoll float64
+}
+
+// fleetRow is one fleet size's own figures.
+type fleetRow struct {
+	nodes               int
+	start               time.Duration
+	rssIdleMB, rssEndMB float64
+}
+
+// BenchmarkFleet polls fleets of real redis-server processes (AOF on) with every contender, one
+// fleet size after the other, and prints a markdown table. Run it with -benchtime 1x: every
+// contender makes -fleet.polls timed polls per b.N.
+func BenchmarkFleet(b *testing.B) {
+	sizes, err := parseSizes(*flagSizes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	selected := func(key string) bool {
+		return *flagContenders == "" || slices.Contains(strings.Split(*flagContenders, ","), key)
+	}
+	concurrency := *flagConcurrency
+
+	var pluginBinary, pluginSource string
+	if selected("plugin") || selected("plugin-concurrent") {
+		if pluginBinary, pluginSource, err = buildPlugin(b.TempDir(), *flagPluginRev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var exporterPath, exporterSource, exporterVersion string
+	var exporterErr error
+	if selected("redis_exporter") {
+		exporterPath, exporterSource, exporterErr = exporterBinary(*flagExporter)
+		if exporterErr == nil {
+			exporterVersion = exporterVersionOf(exporterPath)
+		}
+	}
+	closedAddr := redistest.ClosedAddr(b)
+
+	// Not a contender: RedisGrafana's Redis data source backend
+	// (github.com/RedisGrafana/grafana-redis-datasource). The Go module proxy this machine
+	// reaches answers 403 for it, under either spelling of the path and for every version, so it
+	// cannot be built here.
+	zero := 0
+	contenders := []contender{
+		{name: "bare", key: "bare", polls: *flagPolls, start: func(_ *testing.B, f *fleet) (poller, error) {
+			return newBarePoller(f, concurrency), nil
+		}},
+		{name: "plugin", key: "plugin", polls: *flagPolls, start: func(_ *testing.B, f *fleet) (poller, error) {
+			jsonData, err := pluginJSONData(f, concurrency, &zero)
+			if err != nil {
+				return nil, err
+			}
+			return newPluginPoller(pluginBinary, f, jsonData, 1)
+		}},
+		{name: fmt.Sprintf("plugin-%d-concurrent", *flagConcurrentQueries), key: "plugin-concurrent", polls: *flagConcurrentPolls, every: *flagConcurrentEvery,
+			start: func(_ *testing.B, f *fleet) (poller, error) {
+				jsonData, err := pluginJSONData(f, concurrency, nil) // the default coalescing window
+				if err != nil {
+					return nil, err
+				}
+				return newPluginPoller(pluginBinary, f, jsonData, *flagConcurrentQueries)
+			}},
+		{name: "redis_exporter", key: "redis_exporter", polls: *flagPolls, start: func(b *testing.B, f *fleet) (poller, error) {
+			if exporterErr != nil {
+				b.Skipf("redis_exporter not available: %v", exporterErr)
+			}
+			return newExporterPoller(exporterPath, closedAddr, f, concurrency)
+		}},
+	}
+
+	var rows []row
+	var fleets []fleetRow
+	header := fmt.Sprintf("fleet benchmark: %d CPUs, %s, %s, plugin from the %s, redis_exporter %s (%s), maxConcurrency %d, %d warm-up polls, load %s",
+		runtime.NumCPU(), runtime.Version(), redisVersion(), pluginSource, exporterVersion, exporterSource, concurrency, *flagWarmUp, loadAverage())
+	if exporterErr != nil {
+		header += fmt.Sprintf("; redis_exporter unavailable: %v", exporterErr)
+	}
+	fmt.Println(header)
+	if exporterErr == nil && selected("redis_exporter") {
+		fmt.Println("redis_exporter flags:", strings.Join(exporterFlags(exporterPath, "127.0.0.1:<free port>", closedAddr), " "))
+	}
+
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
+			began := time.Now()
+			servers := redistest.StartMany(b, n, redistest.Options{})
+			fr := fleetRow{nodes: n, start: time.Since(began)}
+			f, err := newFleet(servers)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(f.close)
+			if fr.rssIdleMB, err = f.rssAnonMB(); err != nil {
+				b.Fatal(err)
+			}
+			fmt.Printf("nodes=%d: started in %.1f s, fleet RssAnon %.0f MB, load %s\n", n, fr.start.Seconds(), fr.rssIdleMB, loadAverage())
+			for _, c := range contenders {
+				if !selected(c.key) {
+					continue
+				}
+				b.Run(c.name, func(b *testing.B) {
+					rows = append(rows, runContender(b, f, c))
+				})
+			}
+			b.Run("fleet", func(b *testing.B) {
+				if fr.rssEndMB, err = f.rssAnonMB(); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(fr.rssEndMB, "fleet-rss-anon-MB")
+				b.ReportMetric(fr.rssEndMB/float64(n), "rss-anon-MB/server")
+				b.ReportMetric(fr.start.Seconds(), "start-s")
+			})
+			fleets = append(fleets, fr)
+		})
+		// The fleet's cleanups have run: no redis-server (nor plugin, nor exporter) may be left.
+		if left, err := liveChildren(os.Getpid()); err != nil {
+			b.Error(err)
+		} else if len(left) > 0 {
+			b.Errorf("after the %d-node fleet, %d child processes are still running: %v", n, len(left), left[:min(len(left), 5)])
+		}
+		printTable(os.Stdout, rows, fleets, n)
+	}
+	fmt.Println("\nall fleet sizes:")
+	printTable(os.Stdout, rows, fleets, 0)
+}
+
+// runContender starts the contender, makes the warm-up polls, then the timed ones between two
+// snapshots of the servers' counters, and reports.
+func runContender(b *testing.B, f *fleet, c contender) row {
+	if c.name == "bare" {
+		// The bare fan-out runs in this process: start its peak afresh.
+		if err := resetPeakRSS(os.Getpid()); err != nil {
+			b.Logf("cannot reset this process's peak RSS (%v): bare's figure includes the harness's peak", err)
+		}
+	}
+	p, err := c.start(b, f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.close()
+	var lastStart time.Time
+	pollOnce := func() (time.Duration, error) {
+		if c.every > 0 {
+			b.StopTimer()
+			time.Sleep(time.Until(lastStart.Add(c.every)))
+			b.StartTimer()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), pollTimeout)
+		defer cancel()
+		began := time.Now()
+		lastStart = began
+		err := p.poll(ctx)
+		return time.Since(began), err
+	}
+	for i := range *flagWarmUp {
+		if _, err := pollOnce(); err != nil {
+			b.Fatalf("warm-up poll %d: %v", i, err)
+		}
+	}
+	pid := p.pid()
+	if pid == 0 {
+		pid = os.Getpid()
+	}
+	before, err := f.snapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cpuBefore, err := processCPU(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	polls := c.polls * b.N
+	latencies := make([]time.Duration, 0, polls)
+	b.ResetTimer()
+	for i := range polls {
+		took, err := pollOnce()
+		if err != nil {
+			b.Fatalf("poll %d: %v", i, err)
+		}
+		latencies = append(latencies, took)
+	}
+	b.StopTimer()
+	cpuAfter, err := processCPU(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	after, err := f.snapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	peakKB, err := procStatusKB(pid, "VmHWM")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := f.delta(before, after)
+	r := row{
+		nodes: len(f.servers), contender: c.name, polls: polls,
+		p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+		cpuPerPoll:  (cpuAfter - cpuBefore) / time.Duration(polls),
+		peakRSSMB:   float64(peakKB) / 1024,
+		connections: d.connections,
+		infoPerPoll: float64(d.infoCalls) / float64(polls),
+	}
+	r.infoNodePoll = r.infoPerPoll / float64(len(f.servers))
+	b.ReportMetric(ms(r.p50), "p50-ms")
+	b.ReportMetric(ms(r.p99), "p99-ms")
+	b.ReportMetric(ms(r.cpuPerPoll), "cpu-ms/poll")
+	b.ReportMetric(r.peakRSSMB, "peak-rss-MB")
+	b.ReportMetric(float64(r.connections), "conns-opened")
+	b.ReportMetric(r.infoPerPoll, "info/poll")
+	b.ReportMetric(r.infoNodePoll, "info/node/poll")
+	return r
+}
+
+// printTable writes the markdown table of the rows of one fleet size (nodes > 0) or of all.
+func printTable(w io.Writer, rows []row, fleets []fleetRow, nodes int) {
+	bare := map[int]time.Duration{}
+	for _, r := range rows {
+		if r.contender == "bare" {
+			bare[r.nodes] = r.p50
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| nodes | contender | polls | p50 ms | p99 ms | p50 / bare | CPU ms/poll | peak RSS MB | conns opened (timed) | INFO/poll | INFO/node/poll |")
+	fmt.Fprintln(w, "| ----: | --------- | ----: | -----: | -----: | ---------: | ----------: | ----------: | -------------------: | --------: | -------------: |")
+	for _, r := range rows {
+		if nodes != 0 && r.nodes != nodes {
+			continue
+		}
+		ratio := "-"
+		if base := bare[r.nodes]; base > 0 {
+			ratio = fmt.Sprintf("%.2f", float64(r.p50)/float64(base))
+		}
+		fmt.Fprintf(w, "| %d | %s | %d | %.2f | %.2f | %s | %.2f | %.1f | %d | %.1f | %.2f |\n",
+			r.nodes, r.contender, r.polls, ms(r.p50), ms(r.p99), ratio, ms(r.cpuPerPoll), r.peakRSSMB, r.connections, r.infoPerPoll, r.infoNodePoll)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| nodes | start s | fleet RssAnon MB, idle | fleet RssAnon MB, at the end | per server MB |")
+	fmt.Fprintln(w, "| ----: | ------: | ---------------------: | ---------------------------: | ------------: |")
+	for _, f := range fleets {
+		if nodes != 0 && f.nodes != nodes {
+			continue
+		}
+		fmt.Fprintf(w, "| %d | %.1f | %.0f | %.0f | %.2f |\n", f.nodes, f.start.Seconds(), f.rssIdleMB, f.rssEndMB, f.rssEndMB/float64(f.nodes))
+	}
+	fmt.Fprintln(w)
+}
+
+func parseSizes(list string) ([]int, error) {
+	var sizes []int
+	for part := range strings.SplitSeq(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-fleet.sizes %q: %q is not a positive number", list, part)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+func redisVersion() string {
+	out, err := exec.Command("redis-server", "--version").Output()
+	if err != nil {
+		return "redis-server: " + err.Error()
+	}
+	fields := strings.Fields(string(out))
+	for _, f := range fields {
+		if v, ok := strings.CutPrefix(f, "v="); ok {
+			return "redis-server " + v
+		}
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func loadAverage() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) < 3 {
+		return "?"
+	}
+	return strings.Join(fields[:3], " ")
+}

@@ -1,0 +1,177 @@
+package fleetbench
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+)
+
+// Tests of the measuring helpers: they run in `go test ./pkg/fleetbench` (and so in make test);
+// the benchmark itself does not.
+
+func TestParseProcStatCPU(t *testing.T) {
+	// A command name with a space and a parenthesis, as /proc prints it; utime 250 and stime 75
+	// ticks are fields 14 and 15.
+	stat := "4242 (gpx (x) y) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 75 0 0 20 0 12 0 99 123456 789 18446744073709551615\n"
+	got, err := parseProcStatCPU(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 3250 * time.Millisecond; got != want {
+		t.Errorf("CPU %v, want %v", got, want)
+	}
+	ppid, state, err := parseProcStatPPidState(stat)
+	if err != nil || ppid != 1 || state != "S" {
+		t.Errorf("ppid %d state %q err %v, want 1 S", ppid, state, err)
+	}
+	if _, err := parseProcStatCPU("4242 (short) S 1 2"); err == nil {
+		t.Error("a short stat line parsed")
+	}
+}
+
+// TestProcFiguresOfThisProcess reads the real /proc files of the test process.
+func TestProcFiguresOfThisProcess(t *testing.T) {
+	hwm, err := procStatusKB(os.Getpid(), "VmHWM")
+	if err != nil || hwm < 1024 {
+		t.Errorf("VmHWM %d kB, err %v: want at least 1 MB", hwm, err)
+	}
+	if _, err := procStatusKB(os.Getpid(), "NoSuchKey"); err == nil {
+		t.Error("a missing key was found")
+	}
+	spins, until := 0, time.Now().Add(200*time.Millisecond) // burn CPU so both clocks move
+	for time.Now().Before(until) {
+		spins++
+	}
+	t.Logf("%d spins", spins)
+	fromStat, err := procCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromRusage, err := selfCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both count every thread of this process; stat in 10 ms ticks, sampled, so only roughly.
+	if fromRusage < 150*time.Millisecond || fromStat < fromRusage/2 || fromStat > fromRusage+50*time.Millisecond {
+		t.Errorf("CPU from /proc stat %v, from getrusage %v: want them close and at least 150 ms", fromStat, fromRusage)
+	}
+
+	// A 64 MiB peak, given back to the OS, then a reset: the peak starts again from the RSS.
+	touchMemory(64 << 20)
+	debug.FreeOSMemory()
+	before, _ := procStatusKB(os.Getpid(), "VmHWM")
+	if err := resetPeakRSS(os.Getpid()); err != nil {
+		t.Fatalf("clear_refs: %v (the bare contender's peak would include the harness's)", err)
+	}
+	after, _ := procStatusKB(os.Getpid(), "VmHWM")
+	rss, _ := procStatusKB(os.Getpid(), "VmRSS")
+	if before < 64<<10 || after > before-32<<10 || after > rss+1024 {
+		t.Errorf("VmHWM %d kB before a reset, %d kB after, VmRSS %d kB: want the 64 MiB peak gone", before, after, rss)
+	}
+}
+
+func TestParseCounters(t *testing.T) {
+	text := "# Stats\r\ntotal_connections_received:17\r\ntotal_commands_processed:40\r\n\r\n" +
+		"# Commandstats\r\ncmdstat_ping:calls=3,usec=2,usec_per_call=0.67,rejected_calls=0,failed_calls=0\r\n" +
+		"cmdstat_info:calls=12,usec=345,usec_per_call=28.75,rejected_calls=0,failed_calls=0\r\n"
+	got, err := parseCounters(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != (counters{connections: 17, infoCalls: 12}) {
+		t.Errorf("counters %+v, want 17 connections and 12 INFO calls", got)
+	}
+	// Before the first INFO has completed there is no cmdstat_info line.
+	if got, err := parseCounters("total_connections_received:2\r\n"); err != nil || got.infoCalls != 0 {
+		t.Errorf("counters %+v err %v, want 0 INFO calls", got, err)
+	}
+	if _, err := parseCounters("cmdstat_info:calls=1\r\n"); err == nil {
+		t.Error("a reply without total_connections_received parsed")
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var samples []time.Duration
+	for i := 100; i >= 1; i-- {
+		samples = append(samples, time.Duration(i)*time.Millisecond)
+	}
+	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond, 1: time.Millisecond} {
+		if got := percentile(samples, p); got != want {
+			t.Errorf("p%v = %v, want %v", p, got, want)
+		}
+	}
+	if got := percentile(samples[:3], 99); got != 100*time.Millisecond {
+		t.Errorf("p99 of 3 samples = %v, want the largest", got)
+	}
+	if samples[0] != 100*time.Millisecond {
+		t.Error("percentile sorted its input in place")
+	}
+}
+
+// TestSnapshotCountsOnlyTheContender checks the counting against two real servers: the
+// snapshots' own INFO calls and measuring connections cancel out, and what a client does in
+// between is counted exactly.
+func TestSnapshotCountsOnlyTheContender(t *testing.T) {
+	servers := redistest.StartMany(t, 2, redistest.Options{})
+	f, err := newFleet(servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.close()
+	first, err := f.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := f.delta(first, second); d != (counters{}) {
+		t.Errorf("two snapshots in a row differ by %+v, want nothing", d)
+	}
+
+	// A contender: one new connection and three INFO calls per server.
+	bare := newBarePoller(f, 2)
+	defer bare.close()
+	for range 3 {
+		if err := bare.poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third, err := f.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, want := f.delta(second, third), (counters{connections: 2, infoCalls: 6}); d != want {
+		t.Errorf("after 3 bare polls of 2 servers: %+v, want %+v", d, want)
+	}
+	if mb, err := f.rssAnonMB(); err != nil || mb <= 0 {
+		t.Errorf("fleet RssAnon %.1f MB, err %v", mb, err)
+	}
+}
+
+func TestParseSizes(t *testing.T) {
+	got, err := parseSizes("1, 10,1000")
+	if err != nil || len(got) != 3 || got[2] != 1000 {
+		t.Errorf("sizes %v err %v", got, err)
+	}
+	for _, bad := range []string{"", "1,,2", "0", "ten"} {
+		if _, err := parseSizes(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// touchMemory allocates size bytes and writes to every page, so that they count in the RSS.
+func touchMemory(size int) {
+	memory := make([]byte, size)
+	for i := 0; i < len(memory); i += 4096 {
+		memory[i] = 1
+	}
+	runtime.KeepAlive(memory)
+}

@@ -1,0 +1,337 @@
+package fleetbench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+)
+
+// Measuring helpers: /proc figures of a process, the servers' own counters, percentiles.
+
+// userHZ is the unit of utime and stime in /proc/<pid>/stat: USER_HZ, 100 on every Linux ABI Go
+// supports (the kernel converts its internal HZ to it).
+const userHZ = 100
+
+// procCPU is the CPU time (user + system, every thread, exited threads included) of a process
+// from /proc/<pid>/stat. Its resolution is 1/userHZ, 10 ms.
+func procCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseProcStatCPU(string(raw))
+}
+
+// parseProcStatCPU reads utime and stime (fields 14 and 15) of a /proc/<pid>/stat line. The
+// command name (field 2) is in parentheses and may itself hold spaces and parentheses, so the
+// fields are counted from the last ')'.
+func parseProcStatCPU(stat string) (time.Duration, error) {
+	end := strings.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("no command name in /proc stat %q", stat)
+	}
+	fields := strings.Fields(stat[end+1:]) // fields[0] is field 3, the state
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc stat has %d fields after the name, want at least 13: %q", len(fields), stat)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc stat utime/stime %q: %w", f, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}
+
+// parseProcStatPPidState returns the parent pid (field 4) and state (field 3).
+func parseProcStatPPidState(stat string) (ppid int, state string, err error) {
+	end := strings.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, "", fmt.Errorf("no command name in /proc stat %q", stat)
+	}
+	fields := strings.Fields(stat[end+1:])
+	if len(fields) < 2 {
+		return 0, "", fmt.Errorf("short /proc stat %q", stat)
+	}
+	ppid, err = strconv.Atoi(fields[1])
+	return ppid, fields[0], err
+}
+
+// selfCPU is this process's CPU time (every thread, GC included) from getrusage.
+func selfCPU() (time.Duration, error) {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return 0, err
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano()), nil
+}
+
+// processCPU is procCPU for another process and getrusage for this one (pid 0 or our own).
+func processCPU(pid int) (time.Duration, error) {
+	if pid == 0 || pid == os.Getpid() {
+		return selfCPU()
+	}
+	return procCPU(pid)
+}
+
+// procStatusKB reads one "Key:   123 kB" line of /proc/<pid>/status (VmHWM, VmRSS, RssAnon...).
+func procStatusKB(pid int, key string) (int64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatusKB(string(raw), key)
+}
+
+func parseStatusKB(status, key string) (int64, error) {
+	for line := range strings.SplitSeq(status, "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || name != key {
+			continue
+		}
+		fields := strings.Fields(value)
+		if len(fields) != 2 || fields[1] != "kB" {
+			return 0, fmt.Errorf("/proc status line %q is not a size in kB", line)
+		}
+		return strconv.ParseInt(fields[0], 10, 64)
+	}
+	return 0, fmt.Errorf("no %s in /proc status", key)
+}
+
+// resetPeakRSS makes the kernel start VmHWM afresh from the current RSS (clear_refs 5, Linux 4.0+).
+// The bare contender runs inside this test process, whose peak would otherwise be whatever the
+// harness reached before.
+func resetPeakRSS(pid int) error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
+// liveChildren lists the processes whose parent is ppid and that are not zombies.
+func liveChildren(ppid int) ([]string, error) {
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		return nil, err
+	}
+	var found []string
+	for _, path := range stats {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		parent, state, err := parseProcStatPPidState(string(raw))
+		if err != nil || parent != ppid || state == "Z" || state == "X" {
+			continue
+		}
+		stat := string(raw)
+		found = append(found, stat[:strings.LastIndexByte(stat, ')')+1])
+	}
+	return found, nil
+}
+
+// infoFields splits INFO text into key -> value (the first colon separates them).
+func infoFields(text string) map[string]string {
+	fields := map[string]string{}
+	for line := range strings.SplitSeq(text, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if key, value, ok := strings.Cut(line, ":"); ok {
+			fields[key] = value
+		}
+	}
+	return fields
+}
+
+// counters are what one `INFO stats commandstats` says about the traffic a server has seen.
+type counters struct {
+	connections int64 // total_connections_received
+	infoCalls   int64 // cmdstat_info calls
+}
+
+func parseCounters(text string) (counters, error) {
+	fields := infoFields(text)
+	var c counters
+	var err error
+	if c.connections, err = strconv.ParseInt(fields["total_connections_received"], 10, 64); err != nil {
+		return counters{}, fmt.Errorf("total_connections_received: %w", err)
+	}
+	// cmdstat_info:calls=12,usec=345,usec_per_call=28.75,rejected_calls=0,failed_calls=0. The line
+	// is missing until the first INFO has completed.
+	stat, ok := fields["cmdstat_info"]
+	if !ok {
+		return c, nil
+	}
+	for part := range strings.SplitSeq(stat, ",") {
+		if value, ok := strings.CutPrefix(part, "calls="); ok {
+			if c.infoCalls, err = strconv.ParseInt(value, 10, 64); err != nil {
+				return counters{}, fmt.Errorf("cmdstat_info %q: %w", stat, err)
+			}
+			return c, nil
+		}
+	}
+	return counters{}, fmt.Errorf("cmdstat_info %q has no calls=", stat)
+}
+
+// fleet is the started servers plus one measuring connection per server, opened before any
+// measurement so that it never counts as a connection opened by a contender.
+type fleet struct {
+	servers []*redistest.Server
+	meters  []*redis.Client
+}
+
+func newFleet(servers []*redistest.Server) (*fleet, error) {
+	f := &fleet{servers: servers}
+	for _, s := range servers {
+		options := s.ClientOptions()
+		options.PoolSize = 1
+		options.MaxRetries = -1
+		options.Protocol = 2
+		options.ConnMaxIdleTime = -1 // never closed and reopened while measuring
+		options.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+		f.meters = append(f.meters, redis.NewClient(options))
+	}
+	err := fanOut(context.Background(), len(servers), 16, func(ctx context.Context, i int) error {
+		return f.meters[i].Ping(ctx).Err()
+	})
+	if err != nil {
+		f.close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *fleet) close() {
+	for _, m := range f.meters {
+		_ = m.Close()
+	}
+}
+
+// snapshot sums the servers' counters. It costs every server one INFO of its own; that INFO is
+// not in its own reply (a command's stats are counted after it has run) but is in the next
+// snapshot's, which delta takes out.
+func (f *fleet) snapshot() (counters, error) {
+	var connections, infoCalls atomic.Int64
+	err := fanOut(context.Background(), len(f.servers), 16, func(ctx context.Context, i int) error {
+		text, err := f.meters[i].Info(ctx, "stats", "commandstats").Result()
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.servers[i].Addr, err)
+		}
+		c, err := parseCounters(text)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.servers[i].Addr, err)
+		}
+		connections.Add(c.connections)
+		infoCalls.Add(c.infoCalls)
+		return nil
+	})
+	return counters{connections: connections.Load(), infoCalls: infoCalls.Load()}, err
+}
+
+// delta is what happened between two snapshots, less the earlier snapshot's own INFO (one per
+// server).
+func (f *fleet) delta(before, after counters) counters {
+	return counters{
+		connections: after.connections - before.connections,
+		infoCalls:   after.infoCalls - before.infoCalls - int64(len(f.servers)),
+	}
+}
+
+// rssAnonMB sums the servers' private resident memory (RssAnon): what each extra server costs.
+// The binary's pages (RssFile) are shared between them and left out.
+func (f *fleet) rssAnonMB() (float64, error) {
+	var kb int64
+	for _, s := range f.servers {
+		n, err := procStatusKB(s.Pid, "RssAnon")
+		if err != nil {
+			return 0, fmt.Errorf("redis-server pid %d: %w", s.Pid, err)
+		}
+		kb += n
+	}
+	return float64(kb) / 1024, nil
+}
+
+// fanOut calls fn(i) for i in [0, n) on at most limit goroutines and returns the first error.
+func fanOut(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
+	workers := min(limit, n)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(ctx, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var next atomic.Int64
+	var first error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(ctx, i); err != nil {
+					once.Do(func() { first = err })
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// percentile is the nearest-rank percentile of the samples (p in (0, 100]).
+func percentile(samples []time.Duration, p float64) time.Duration {
+	if len(samples) == 0 {
+		return 0
+	}
+	sorted := append([]time.Duration(nil), samples...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// tailBuffer keeps the last max bytes written to it (a child process's log).
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
