@@ -45,9 +45,30 @@ export interface RedisNode {
   name?: string;
 }
 
+/** How jsonData.nodes is read. Absent means `static`. */
+export const DISCOVERY_MODES = ['static', 'cluster', 'sentinel'] as const;
+export type DiscoveryMode = (typeof DISCOVERY_MODES)[number];
+
+/** One entry of jsonData.addressMap: an announced host:port and the host:port to dial instead. */
+export interface AddressMapping {
+  from: string;
+  to: string;
+}
+
 /** jsonData: the public contract in README.md ("Data source settings"). */
 export interface RedisJsonData extends DataSourceJsonData {
+  /** static: the nodes to watch; cluster: seed addresses; sentinel: the sentinels' addresses. */
   nodes?: RedisNode[];
+  discovery?: DiscoveryMode;
+  /** sentinel only: the monitored masters to watch; empty or absent means all of them. */
+  sentinelMasters?: string[];
+  /** sentinel only: the sentinels' own ACL user (the data nodes use `username`). */
+  sentinelUsername?: string;
+  /** cluster and sentinel only. */
+  addressMap?: AddressMapping[];
+  /** cluster and sentinel only. */
+  discoveryIntervalMs?: number;
+  coalesceWindowMs?: number;
   username?: string;
   tlsEnabled?: boolean;
   tlsServerName?: string;
@@ -60,6 +81,8 @@ export interface RedisJsonData extends DataSourceJsonData {
 /** secureJsonData: write-only, never returned to the browser. */
 export interface RedisSecureJsonData {
   password?: string;
+  /** The sentinels' own password (sentinel mode). */
+  sentinelPassword?: string;
   tlsCACert?: string;
   tlsClientCert?: string;
   tlsClientKey?: string;
@@ -71,12 +94,17 @@ export const DEFAULTS = {
   connectTimeoutMs: 2000,
   readTimeoutMs: 2000,
   maxConcurrency: 16,
+  discoveryIntervalMs: 10000,
+  coalesceWindowMs: 1000,
 } as const;
 
 /** Limits the backend enforces (pkg/settings). */
 export const LIMITS = {
   maxTimeoutMs: 60000,
   maxConcurrency: 1024,
+  minDiscoveryIntervalMs: 1000,
+  maxDiscoveryIntervalMs: 300000,
+  maxCoalesceWindowMs: 60000,
 } as const;
 
 /** What `GET resources/nodes` returns. */
