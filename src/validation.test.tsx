@@ -1,5 +1,14 @@
+import { DISCOVERY_MESSAGES } from './components/config/discoveryText';
 import { MESSAGES } from './labels';
-import { anyNodeUsesTLS, parseAddress, validateNodes, validateSettings } from './validation';
+import {
+  anyNodeUsesTLS,
+  discoveryMode,
+  hostPortProblem,
+  parseAddress,
+  validateAddressMap,
+  validateNodes,
+  validateSettings,
+} from './validation';
 
 describe('parseAddress', () => {
   it.each([
@@ -82,7 +91,8 @@ describe('validateSettings', () => {
 
   it('accepts defaults', () => {
     const problems = validateSettings({ nodes });
-    expect(Object.values({ ...problems, nodeRows: undefined }).filter(Boolean)).toEqual([]);
+    expect(Object.values({ ...problems, nodeRows: undefined, addressMapRows: undefined }).filter(Boolean)).toEqual([]);
+    expect(problems.addressMapRows).toEqual([]);
   });
 
   it.each([
@@ -122,5 +132,140 @@ describe('anyNodeUsesTLS', () => {
   it('is true only with a rediss:// address', () => {
     expect(anyNodeUsesTLS([{ address: 'redis://a:1' }, { address: 'b:2' }])).toBe(false);
     expect(anyNodeUsesTLS([{ address: 'redis://a:1' }, { address: 'rediss://b:2' }])).toBe(true);
+  });
+});
+
+describe('discovery settings', () => {
+  const seeds = [{ address: 'seed-1:6379' }];
+
+  it('reads the mode: absent or empty is static, anything else unknown', () => {
+    expect(discoveryMode(undefined)).toBe('static');
+    expect(discoveryMode('')).toBe('static');
+    expect(discoveryMode('static')).toBe('static');
+    expect(discoveryMode('cluster')).toBe('cluster');
+    expect(discoveryMode('sentinel')).toBe('sentinel');
+    expect(discoveryMode('Cluster')).toBeUndefined();
+    expect(validateSettings({ nodes: seeds, discovery: 'consul' as 'static' }).discovery).toBe(
+      DISCOVERY_MESSAGES.unknownMode('consul')
+    );
+  });
+
+  it('names the empty list by mode', () => {
+    expect(validateNodes([], 'cluster').nodes).toBe(DISCOVERY_MESSAGES.noSeeds);
+    expect(validateNodes(undefined, 'sentinel').nodes).toBe(DISCOVERY_MESSAGES.noSentinels);
+    expect(validateNodes([]).nodes).toBe(MESSAGES.noNodes);
+  });
+
+  it('checks seeds and sentinels: host:port over TCP, each once, names not checked', () => {
+    expect(validateNodes([{ address: '/run/redis.sock' }], 'cluster').nodeRows).toEqual([
+      { address: DISCOVERY_MESSAGES.socketAddress('/run/redis.sock', 'seed') },
+    ]);
+    expect(
+      validateNodes([{ address: 's1:26379' }, { address: 'rediss://s2:26380' }, { address: 's1:26379' }], 'sentinel')
+        .nodeRows
+    ).toEqual([{}, {}, { address: DISCOVERY_MESSAGES.duplicateAddress('s1:26379', 'sentinel', 1) }]);
+    expect(validateNodes([{ address: 'cache' }], 'cluster').nodeRows).toEqual([
+      { address: MESSAGES.missingPort('cache') },
+    ]);
+    // Static names that would collide are ignored: seeds have no names.
+    expect(
+      validateNodes(
+        [
+          { address: 'a:6379', name: 'x' },
+          { address: 'b:6379', name: 'x' },
+        ],
+        'cluster'
+      ).nodeRows
+    ).toEqual([{}, {}]);
+  });
+
+  it.each([
+    ['10.0.0.5:6379', undefined],
+    [' redis-a.example:16379 ', undefined],
+    ['[fd00::5]:6379', undefined],
+    ['', DISCOVERY_MESSAGES.mapEmpty('Dial address')],
+    ['10.0.0.5', DISCOVERY_MESSAGES.mapMissingPort('Dial address', '10.0.0.5')],
+    ['10.0.0.5:', DISCOVERY_MESSAGES.mapBadPort('Dial address', '10.0.0.5:', '')],
+    ['10.0.0.5:70000', DISCOVERY_MESSAGES.mapBadPort('Dial address', '10.0.0.5:70000', '70000')],
+    [':6379', DISCOVERY_MESSAGES.mapNoHost('Dial address', ':6379')],
+    ['fd00::5:6379', DISCOVERY_MESSAGES.mapIpv6('Dial address', 'fd00::5:6379')],
+    ['redis://a:6379', DISCOVERY_MESSAGES.mapNotHostPort('Dial address', 'redis://a:6379')],
+    ['/run/redis.sock', DISCOVERY_MESSAGES.mapNotHostPort('Dial address', '/run/redis.sock')],
+    ['[fd00::5', DISCOVERY_MESSAGES.mapNotHostPort('Dial address', '[fd00::5')],
+  ])('host:port %j', (value, problem) => {
+    expect(hostPortProblem(value, 'Dial address')).toBe(problem);
+  });
+
+  it('does not repeat credentials in an address map problem', () => {
+    const problem = hostPortProblem('admin:s3cret@10.0.0.5:6379', 'Announced address');
+    expect(problem).toBe(DISCOVERY_MESSAGES.mapCredentials('Announced address'));
+    expect(problem).not.toContain('s3cret');
+  });
+
+  it('checks the address map: both sides, each announced address remapped once', () => {
+    expect(
+      validateAddressMap([
+        { from: '10.0.0.5:6379', to: 'a:16379' },
+        { from: '10.0.0.6', to: '' },
+        { from: '10.0.0.5:6379', to: 'b:16379' },
+      ])
+    ).toEqual([
+      {},
+      {
+        from: DISCOVERY_MESSAGES.mapMissingPort('Announced address', '10.0.0.6'),
+        to: DISCOVERY_MESSAGES.mapEmpty('Dial address'),
+      },
+      { from: DISCOVERY_MESSAGES.mapDuplicate('10.0.0.5:6379', 1) },
+    ]);
+    expect(validateAddressMap(undefined)).toEqual([]);
+  });
+
+  it.each([
+    [1000, undefined],
+    [300000, undefined],
+    [999, DISCOVERY_MESSAGES.intervalTooShort],
+    [0, DISCOVERY_MESSAGES.intervalTooShort],
+    [300001, DISCOVERY_MESSAGES.intervalTooLong],
+    [1500.5, DISCOVERY_MESSAGES.intervalNotWhole],
+  ])('discovery interval %p', (value, problem) => {
+    expect(
+      validateSettings({ discovery: 'cluster', nodes: seeds, discoveryIntervalMs: value }).discoveryIntervalMs
+    ).toBe(problem);
+  });
+
+  it.each([
+    [0, undefined],
+    [60000, undefined],
+    [-1, DISCOVERY_MESSAGES.coalesceNegative],
+    [60001, DISCOVERY_MESSAGES.coalesceTooLong],
+    [0.5, DISCOVERY_MESSAGES.coalesceNotWhole],
+  ])('coalesce window %p, in every mode', (value, problem) => {
+    for (const discovery of ['static', 'cluster', 'sentinel'] as const) {
+      expect(validateSettings({ discovery, nodes: seeds, coalesceWindowMs: value }).coalesceWindowMs).toBe(problem);
+    }
+  });
+
+  it('reports an empty master name and accepts an empty list', () => {
+    const sentinel = { discovery: 'sentinel' as const, nodes: [{ address: 's1:26379' }] };
+    expect(validateSettings({ ...sentinel, sentinelMasters: ['main', ' '] }).sentinelMasters).toBe(
+      DISCOVERY_MESSAGES.masterBlank(2)
+    );
+    expect(validateSettings({ ...sentinel, sentinelMasters: [] }).sentinelMasters).toBeUndefined();
+    expect(validateSettings(sentinel).sentinelMasters).toBeUndefined();
+  });
+
+  it('does not report the settings of another mode (they are not shown)', () => {
+    const problems = validateSettings({
+      nodes: seeds,
+      sentinelMasters: [''],
+      addressMap: [{ from: 'x', to: 'y' }],
+      discoveryIntervalMs: 1,
+    });
+    expect(problems.sentinelMasters).toBeUndefined();
+    expect(problems.addressMapRows).toEqual([]);
+    expect(problems.discoveryIntervalMs).toBeUndefined();
+    expect(validateSettings({ discovery: 'cluster', nodes: seeds, sentinelMasters: [''] }).sentinelMasters).toBe(
+      undefined
+    );
   });
 });

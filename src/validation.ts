@@ -2,8 +2,18 @@
  * Settings checks that mirror the backend's (pkg/settings), so the configuration page can say
  * what is wrong before "Save & test". Pure functions: no React, no Grafana runtime.
  */
+import { DISCOVERY_MESSAGES } from './components/config/discoveryText';
 import { MESSAGES } from './labels';
-import { LIMITS, RedisJsonData, RedisNode, RedisSecureJsonData, SecureKey } from './types';
+import {
+  AddressMapping,
+  DISCOVERY_MODES,
+  DiscoveryMode,
+  LIMITS,
+  RedisJsonData,
+  RedisNode,
+  RedisSecureJsonData,
+  SecureKey,
+} from './types';
 
 export type NodeNetwork = 'tcp' | 'unix';
 
@@ -147,11 +157,23 @@ export interface NodeProblems {
   name?: string;
 }
 
+export interface AddressMappingProblems {
+  from?: string;
+  to?: string;
+}
+
 export interface SettingsProblems {
+  /** An unknown jsonData.discovery value. */
+  discovery?: string;
   /** About the list as a whole (e.g. empty). */
   nodes?: string;
   /** One entry per node, same order as jsonData.nodes. */
   nodeRows: NodeProblems[];
+  sentinelMasters?: string;
+  /** One entry per mapping, same order as jsonData.addressMap. */
+  addressMapRows: AddressMappingProblems[];
+  discoveryIntervalMs?: string;
+  coalesceWindowMs?: string;
   connectTimeoutMs?: string;
   readTimeoutMs?: string;
   maxConcurrency?: string;
@@ -160,11 +182,39 @@ export interface SettingsProblems {
   tlsClientKey?: string;
 }
 
-/** Checks the node list: addresses parse, names and addresses are unique. */
-export function validateNodes(nodes: RedisNode[] | undefined): Pick<SettingsProblems, 'nodes' | 'nodeRows'> {
+/** jsonData.discovery as a mode; undefined for a value that is not one. */
+export function discoveryMode(value: unknown): DiscoveryMode | undefined {
+  if (value === undefined || value === null || value === '') {
+    return 'static';
+  }
+  return (DISCOVERY_MODES as readonly unknown[]).includes(value) ? (value as DiscoveryMode) : undefined;
+}
+
+/** Whether the mode reads the topology (cluster, sentinel) rather than a fixed list. */
+export function discovers(mode: DiscoveryMode | undefined): boolean {
+  return mode === 'cluster' || mode === 'sentinel';
+}
+
+const NO_NODES: Record<DiscoveryMode, string> = {
+  static: MESSAGES.noNodes,
+  cluster: DISCOVERY_MESSAGES.noSeeds,
+  sentinel: DISCOVERY_MESSAGES.noSentinels,
+};
+
+/**
+ * Checks the node list: addresses parse and are unique. Static nodes also have unique names;
+ * seeds and sentinels have no names (the mode switch drops them), so theirs are not checked.
+ */
+export function validateNodes(
+  nodes: RedisNode[] | undefined,
+  mode: DiscoveryMode = 'static'
+): Pick<SettingsProblems, 'nodes' | 'nodeRows'> {
   const list = nodes ?? [];
   if (list.length === 0) {
-    return { nodes: MESSAGES.noNodes, nodeRows: [] };
+    return { nodes: NO_NODES[mode], nodeRows: [] };
+  }
+  if (mode !== 'static') {
+    return { nodeRows: validateDiscoveryAddresses(list, mode) };
   }
   const seen = new Map<string, number>();
   const nodeRows = list.map((node, index): NodeProblems => {
@@ -191,6 +241,123 @@ export function validateNodes(nodes: RedisNode[] | undefined): Pick<SettingsProb
     return problems;
   });
   return { nodeRows };
+}
+
+function validateDiscoveryAddresses(list: RedisNode[], kind: 'cluster' | 'sentinel'): NodeProblems[] {
+  const seen = new Map<string, number>();
+  return list.map((node, index): NodeProblems => {
+    const parsed = parseAddress(node.address ?? '');
+    if (!parsed.ok) {
+      return { address: parsed.problem };
+    }
+    const address = node.address.trim();
+    const noun = kind === 'cluster' ? 'seed' : 'sentinel';
+    // Discovered nodes are reached over TCP, and so are the seeds and sentinels (pkg/settings).
+    if (parsed.node.network !== 'tcp') {
+      return { address: DISCOVERY_MESSAGES.socketAddress(address, noun) };
+    }
+    const other = seen.get(address);
+    if (other !== undefined) {
+      return { address: DISCOVERY_MESSAGES.duplicateAddress(address, noun, other + 1) };
+    }
+    seen.set(address, index);
+    return {};
+  });
+}
+
+/** A host:port of the address map: no scheme, no socket, no credentials, a port. */
+export function hostPortProblem(raw: string, side: string): string | undefined {
+  const value = raw.trim();
+  if (value === '') {
+    return DISCOVERY_MESSAGES.mapEmpty(side);
+  }
+  if (value.includes('@')) {
+    return DISCOVERY_MESSAGES.mapCredentials(side);
+  }
+  if (value.includes('/')) {
+    return DISCOVERY_MESSAGES.mapNotHostPort(side, value);
+  }
+  const split = splitHostPort(value);
+  if ('problem' in split) {
+    switch (split.problem) {
+      case 'missing-port':
+        return DISCOVERY_MESSAGES.mapMissingPort(side, value);
+      case 'too-many-colons':
+        return DISCOVERY_MESSAGES.mapIpv6(side, value);
+      case 'malformed':
+        return DISCOVERY_MESSAGES.mapNotHostPort(side, value);
+    }
+  }
+  if (split.host === '') {
+    return DISCOVERY_MESSAGES.mapNoHost(side, value);
+  }
+  const port = Number(split.port);
+  if (!/^\d+$/.test(split.port) || port < 1 || port > 65535) {
+    return DISCOVERY_MESSAGES.mapBadPort(side, value, split.port);
+  }
+  return undefined;
+}
+
+/** Checks the address map: both sides host:port, each announced address remapped once. */
+export function validateAddressMap(map: AddressMapping[] | undefined): AddressMappingProblems[] {
+  const seen = new Map<string, number>();
+  return (map ?? []).map((mapping, index): AddressMappingProblems => {
+    const problems: AddressMappingProblems = {};
+    const from = hostPortProblem(mapping.from ?? '', DISCOVERY_MESSAGES.mapFromSide);
+    const to = hostPortProblem(mapping.to ?? '', DISCOVERY_MESSAGES.mapToSide);
+    if (from) {
+      problems.from = from;
+    } else {
+      const key = mapping.from.trim();
+      const other = seen.get(key);
+      if (other !== undefined) {
+        problems.from = DISCOVERY_MESSAGES.mapDuplicate(key, other + 1);
+      } else {
+        seen.set(key, index);
+      }
+    }
+    if (to) {
+      problems.to = to;
+    }
+    return problems;
+  });
+}
+
+function mastersProblem(masters: string[] | undefined): string | undefined {
+  const blank = (masters ?? []).findIndex((name) => (name ?? '').trim() === '');
+  return blank < 0 ? undefined : DISCOVERY_MESSAGES.masterBlank(blank + 1);
+}
+
+function intervalProblem(value: number | undefined): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Number.isInteger(value)) {
+    return DISCOVERY_MESSAGES.intervalNotWhole;
+  }
+  if (value < LIMITS.minDiscoveryIntervalMs) {
+    return DISCOVERY_MESSAGES.intervalTooShort;
+  }
+  if (value > LIMITS.maxDiscoveryIntervalMs) {
+    return DISCOVERY_MESSAGES.intervalTooLong;
+  }
+  return undefined;
+}
+
+function coalesceProblem(value: number | undefined): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Number.isInteger(value)) {
+    return DISCOVERY_MESSAGES.coalesceNotWhole;
+  }
+  if (value < 0) {
+    return DISCOVERY_MESSAGES.coalesceNegative;
+  }
+  if (value > LIMITS.maxCoalesceWindowMs) {
+    return DISCOVERY_MESSAGES.coalesceTooLong;
+  }
+  return undefined;
 }
 
 function timeoutProblem(value: number | undefined): string | undefined {
@@ -263,8 +430,15 @@ export function validateSettings(
   secureJsonFields?: Partial<Record<string, boolean>>,
   secureJsonData?: RedisSecureJsonData
 ): SettingsProblems {
+  const mode = discoveryMode(jsonData.discovery);
   return {
-    ...validateNodes(jsonData.nodes),
+    discovery: mode ? undefined : DISCOVERY_MESSAGES.unknownMode(String(jsonData.discovery)),
+    ...validateNodes(jsonData.nodes, mode ?? 'static'),
+    // Settings of other modes are not shown, so they are not reported either.
+    sentinelMasters: mode === 'sentinel' ? mastersProblem(jsonData.sentinelMasters) : undefined,
+    addressMapRows: discovers(mode) ? validateAddressMap(jsonData.addressMap) : [],
+    discoveryIntervalMs: discovers(mode) ? intervalProblem(jsonData.discoveryIntervalMs) : undefined,
+    coalesceWindowMs: coalesceProblem(jsonData.coalesceWindowMs),
     connectTimeoutMs: timeoutProblem(jsonData.connectTimeoutMs),
     readTimeoutMs: timeoutProblem(jsonData.readTimeoutMs),
     maxConcurrency: concurrencyProblem(jsonData.maxConcurrency),

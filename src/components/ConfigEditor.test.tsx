@@ -5,7 +5,8 @@ import React from 'react';
 import { CONFIG_TEXT, MESSAGES } from '../labels';
 import { Selectors } from '../selectors';
 import { ConfigEditorHarness, makeSettings } from '../testing/fixtures';
-import { RedisJsonData, RedisSecureJsonData } from '../types';
+import { DEFAULTS, DISCOVERY_MODES, DiscoveryMode, RedisJsonData, RedisSecureJsonData } from '../types';
+import { DISCOVERY_MESSAGES, DISCOVERY_TEXT, DiscoverySelectors } from './config/discoveryText';
 import { RedisSettings } from './config/options';
 
 const s = Selectors.config;
@@ -155,5 +156,239 @@ describe('ConfigEditor', () => {
 
     await user.type(screen.getByTestId(s.advanced.maxConcurrency), '5000');
     expect(screen.getByText(MESSAGES.concurrencyRange)).toBeInTheDocument();
+  });
+});
+
+describe('ConfigEditor discovery', () => {
+  const d = DiscoverySelectors;
+  const text = DISCOVERY_TEXT;
+  const mode = (label: string) => screen.getByRole('radio', { name: label });
+
+  it('starts in static mode and writes no discovery or coalescing setting unless changed', async () => {
+    const { user, last } = setup({ nodes: [{ address: 'a:6379', name: 'primary' }] });
+    expect(mode(text.mode.options.static.label)).toBeChecked();
+    expect(screen.getByTestId(d.modeHelp)).toHaveTextContent(text.mode.options.static.description);
+    expect(screen.getByTestId(s.nodes.name(0))).toHaveValue('primary');
+    expect(screen.queryByTestId(d.namesNote)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(d.sentinel.section)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(d.discovery.section)).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: `Expand section ${CONFIG_TEXT.advanced.title}` }));
+    const coalesce = screen.getByTestId(d.coalesceWindow);
+    expect(coalesce).toHaveValue(null);
+    expect(coalesce).toHaveAttribute('placeholder', String(DEFAULTS.coalesceWindowMs));
+
+    await user.type(screen.getByTestId(s.auth.username), 'monitor');
+    expect(last().jsonData).toEqual({ nodes: [{ address: 'a:6379', name: 'primary' }], username: 'monitor' });
+  });
+
+  it('switches to cluster: seeds without display names, address map and interval; back to static restores names', async () => {
+    const { user, last } = setup({
+      nodes: [
+        { address: 'a:6379', name: 'primary' },
+        { address: 'b:6379', name: 'replica' },
+      ],
+    });
+    await user.click(mode(text.mode.options.cluster.label));
+
+    expect(last().jsonData).toEqual({ discovery: 'cluster', nodes: [{ address: 'a:6379' }, { address: 'b:6379' }] });
+    expect(screen.getByTestId(d.modeHelp)).toHaveTextContent(text.mode.options.cluster.description);
+    expect(screen.getByText(text.lists.cluster.description)).toBeInTheDocument();
+    expect(within(screen.getByTestId(s.nodes.row(0))).getByText(`${text.lists.cluster.address} *`)).toBeInTheDocument();
+    expect(screen.queryByTestId(s.nodes.name(0))).not.toBeInTheDocument();
+    expect(screen.getByTestId(d.namesNote)).toHaveTextContent(text.namesNote);
+    expect(screen.getByTestId(s.nodes.add)).toHaveTextContent(text.lists.cluster.add);
+    expect(screen.getByTestId(d.discovery.section)).toBeInTheDocument();
+    expect(screen.getByTestId(d.discovery.interval)).toHaveAttribute(
+      'placeholder',
+      String(DEFAULTS.discoveryIntervalMs)
+    );
+    expect(screen.queryByTestId(d.sentinel.section)).not.toBeInTheDocument();
+    expect(screen.getByText(text.auth.clusterDescription)).toBeInTheDocument();
+
+    await user.type(screen.getByTestId(d.discovery.interval), '5000');
+    expect(last().jsonData.discoveryIntervalMs).toBe(5000);
+
+    await user.click(mode(text.mode.options.static.label));
+    expect(last().jsonData).toEqual({
+      nodes: [
+        { address: 'a:6379', name: 'primary' },
+        { address: 'b:6379', name: 'replica' },
+      ],
+    });
+    expect(screen.queryByTestId(d.discovery.section)).not.toBeInTheDocument();
+    expect(screen.getByTestId(s.nodes.name(1))).toHaveValue('replica');
+
+    // The interval typed in cluster mode comes back with it.
+    await user.click(mode(text.mode.options.cluster.label));
+    expect(last().jsonData.discoveryIntervalMs).toBe(5000);
+  });
+
+  it('sentinel mode: masters and the sentinels own credentials, the password in secureJsonData only', async () => {
+    const { user, last } = setup({ nodes: [{ address: 'sentinel-1:26379' }] }, { password: true });
+    await user.click(mode(text.mode.options.sentinel.label));
+    expect(screen.getByText(text.lists.sentinel.description)).toBeInTheDocument();
+    expect(screen.getByTestId(s.nodes.add)).toHaveTextContent(text.lists.sentinel.add);
+    expect(screen.getByTestId(d.sentinel.section)).toBeInTheDocument();
+    expect(screen.getByTestId(d.discovery.section)).toBeInTheDocument();
+    expect(screen.getByText(text.auth.sentinelDescription)).toBeInTheDocument();
+
+    const masters = within(screen.getByTestId(d.sentinel.masters)).getByRole('textbox');
+    await user.type(masters, 'mymaster{Enter}');
+    await user.type(masters, ' sessions {Enter}');
+    await user.type(screen.getByTestId(d.sentinel.username), 'watcher');
+    await user.type(screen.getByTestId(d.sentinel.password), 's3ntinel');
+
+    const options = last();
+    expect(options.jsonData).toEqual({
+      discovery: 'sentinel',
+      nodes: [{ address: 'sentinel-1:26379' }],
+      sentinelMasters: ['mymaster', 'sessions'],
+      sentinelUsername: 'watcher',
+    });
+    expect(options.secureJsonData).toEqual({ sentinelPassword: 's3ntinel' });
+    expect(JSON.stringify(options.jsonData)).not.toContain('s3ntinel');
+    // The data nodes' password is another secret: still stored, untouched.
+    expect(options.secureJsonFields).toEqual({ password: true });
+    expect(screen.getByTestId(s.auth.password)).toHaveValue('configured');
+
+    await user.click(screen.getByRole('button', { name: 'Remove tag: mymaster' }));
+    await user.click(screen.getByRole('button', { name: 'Remove tag: sessions' }));
+    expect(last().jsonData).not.toHaveProperty('sentinelMasters');
+  });
+
+  it('drops the sentinel settings when leaving sentinel mode, and puts them back on return', async () => {
+    const sentinel: RedisJsonData = {
+      discovery: 'sentinel',
+      nodes: [{ address: 's1:26379' }],
+      sentinelMasters: ['mymaster'],
+      sentinelUsername: 'watcher',
+      addressMap: [{ from: '10.0.0.5:6379', to: 'redis-a:16379' }],
+    };
+    const { user, last } = setup(sentinel, { sentinelPassword: true });
+    expect(mode(text.mode.options.sentinel.label)).toBeChecked();
+    expect(screen.getByTestId(d.sentinel.password)).toHaveValue('configured');
+    expect(screen.getByTestId(d.discovery.mapFrom(0))).toHaveValue('10.0.0.5:6379');
+
+    await user.click(mode(text.mode.options.cluster.label));
+    expect(last().jsonData).toEqual({
+      discovery: 'cluster',
+      nodes: [{ address: 's1:26379' }],
+      addressMap: [{ from: '10.0.0.5:6379', to: 'redis-a:16379' }],
+    });
+    // The stored sentinel password is deleted on save, like Reset does.
+    expect(last().secureJsonFields.sentinelPassword).toBe(false);
+    expect(last().secureJsonData).toEqual({ sentinelPassword: '' });
+    expect(screen.queryByTestId(d.sentinel.section)).not.toBeInTheDocument();
+
+    await user.click(mode(text.mode.options.sentinel.label));
+    expect(last().jsonData).toEqual(sentinel);
+    expect(last().secureJsonFields.sentinelPassword).toBe(true);
+    expect(last().secureJsonData).toEqual({});
+    expect(screen.getByTestId(d.sentinel.password)).toHaveValue('configured');
+
+    await user.click(mode(text.mode.options.static.label));
+    expect(last().jsonData).toEqual({ nodes: [{ address: 's1:26379' }] });
+  });
+
+  it('reports an empty master name from provisioned settings', () => {
+    setup({ discovery: 'sentinel', nodes: [{ address: 's1:26379' }], sentinelMasters: ['mymaster', ' '] });
+    expect(screen.getByTestId(d.sentinel.masters)).toHaveTextContent(DISCOVERY_MESSAGES.masterBlank(2));
+  });
+
+  it('resets a stored sentinel password', async () => {
+    const { user, last } = setup(
+      { discovery: 'sentinel', nodes: [{ address: 's1:26379' }] },
+      { sentinelPassword: true }
+    );
+    const input = screen.getByTestId(d.sentinel.password);
+    expect(input).toBeDisabled();
+    await user.click(within(input.parentElement!.parentElement!.parentElement!).getByRole('button', { name: 'Reset' }));
+    expect(last().secureJsonFields.sentinelPassword).toBe(false);
+    expect(last().secureJsonData).toEqual({ sentinelPassword: '' });
+    expect(screen.getByTestId(d.sentinel.password)).toBeEnabled();
+  });
+
+  it('validates the address map: both sides host:port, each announced address once', async () => {
+    const { user, last } = setup({ discovery: 'cluster', nodes: [{ address: 'seed:6379' }] });
+    expect(screen.getByText(text.discovery.empty)).toBeInTheDocument();
+    await user.click(screen.getByTestId(d.discovery.mapAdd));
+    expect(last().jsonData.addressMap).toEqual([{ from: '', to: '' }]);
+
+    const from = screen.getByTestId(d.discovery.mapFrom(0));
+    const to = screen.getByTestId(d.discovery.mapTo(0));
+    const row = () => screen.getByTestId(d.discovery.mapRow(0));
+    await user.type(from, '10.0.0.5');
+    expect(within(row()).getByText(DISCOVERY_MESSAGES.mapMissingPort('Announced address', '10.0.0.5'))).toBeVisible();
+    await user.type(from, ':6379');
+    // "Dial" is reported empty only once the user has left it.
+    expect(within(row()).queryByRole('alert')).not.toBeInTheDocument();
+    await user.click(to);
+    await user.tab();
+    expect(within(row()).getByText(DISCOVERY_MESSAGES.mapEmpty('Dial address'))).toBeVisible();
+    await user.type(to, 'redis://redis-a:16379');
+    expect(
+      within(row()).getByText(DISCOVERY_MESSAGES.mapNotHostPort('Dial address', 'redis://redis-a:16379'))
+    ).toBeVisible();
+    await user.clear(to);
+    await user.type(to, 'redis-a:16379');
+    expect(within(row()).queryByRole('alert')).not.toBeInTheDocument();
+    expect(last().jsonData.addressMap).toEqual([{ from: '10.0.0.5:6379', to: 'redis-a:16379' }]);
+
+    await user.click(screen.getByTestId(d.discovery.mapAdd));
+    await user.type(screen.getByTestId(d.discovery.mapFrom(1)), '10.0.0.5:6379');
+    expect(screen.getByText(DISCOVERY_MESSAGES.mapDuplicate('10.0.0.5:6379', 1))).toBeVisible();
+
+    await user.click(screen.getByTestId(d.discovery.mapRemove(1)));
+    await user.click(screen.getByTestId(d.discovery.mapRemove(0)));
+    expect(last().jsonData).not.toHaveProperty('addressMap');
+  });
+
+  it('validates the discovery interval and the coalesce window, 0 being a valid window', async () => {
+    const { user, last } = setup({ discovery: 'sentinel', nodes: [{ address: 's1:26379' }] });
+    const interval = screen.getByTestId(d.discovery.interval);
+    await user.type(interval, '500');
+    expect(screen.getByText(DISCOVERY_MESSAGES.intervalTooShort)).toBeInTheDocument();
+    await user.clear(interval);
+    expect(last().jsonData).not.toHaveProperty('discoveryIntervalMs');
+    await user.type(interval, '300001');
+    expect(screen.getByText(DISCOVERY_MESSAGES.intervalTooLong)).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: `Expand section ${CONFIG_TEXT.advanced.title}` }));
+    const coalesce = screen.getByTestId(d.coalesceWindow);
+    await user.type(coalesce, '0');
+    expect(last().jsonData.coalesceWindowMs).toBe(0);
+    expect(screen.queryByText(DISCOVERY_MESSAGES.coalesceNegative)).not.toBeInTheDocument();
+    await user.clear(coalesce);
+    expect(last().jsonData).not.toHaveProperty('coalesceWindowMs');
+    await user.type(coalesce, '60001');
+    expect(screen.getByText(DISCOVERY_MESSAGES.coalesceTooLong)).toBeInTheDocument();
+  });
+
+  it('opens the advanced section for a stored coalesce window in every mode', () => {
+    setup({ nodes: [{ address: 'a:6379' }], coalesceWindowMs: 0 });
+    expect(screen.getByTestId(d.coalesceWindow)).toHaveValue(0);
+  });
+
+  it('says which list is empty and rejects a socket seed', async () => {
+    const { user } = setup({ discovery: 'cluster' });
+    expect(screen.getByTestId(s.nodes.listError)).toHaveTextContent(DISCOVERY_MESSAGES.noSeeds);
+    await user.click(mode(text.mode.options.sentinel.label));
+    expect(screen.getByTestId(s.nodes.listError)).toHaveTextContent(DISCOVERY_MESSAGES.noSentinels);
+    await user.click(mode(text.mode.options.cluster.label));
+    await user.click(screen.getByTestId(s.nodes.add));
+    await user.type(screen.getByTestId(s.nodes.address(0)), '/run/redis.sock');
+    expect(screen.getByText(DISCOVERY_MESSAGES.socketAddress('/run/redis.sock', 'seed'))).toBeInTheDocument();
+  });
+
+  it('reports a discovery value that is not a mode', async () => {
+    const { user, last } = setup({ discovery: 'consul' as DiscoveryMode, nodes: [{ address: 'a:6379' }] });
+    expect(screen.getByTestId(d.modeError)).toHaveTextContent(DISCOVERY_MESSAGES.unknownMode('consul'));
+    for (const option of DISCOVERY_MODES) {
+      expect(mode(text.mode.options[option].label)).not.toBeChecked();
+    }
+    await user.click(mode(text.mode.options.static.label));
+    expect(last().jsonData).toEqual({ nodes: [{ address: 'a:6379' }] });
+    expect(screen.queryByText(DISCOVERY_MESSAGES.unknownMode('consul'))).not.toBeInTheDocument();
   });
 });

@@ -1,15 +1,17 @@
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { DataSourceDescription } from '@grafana/plugin-ui';
 import { Divider } from '@grafana/ui';
-import React, { useMemo } from 'react';
+import React, { useMemo, useRef } from 'react';
 
 import { CONFIG_TEXT } from '../labels';
-import { RedisJsonData, RedisSecureJsonData } from '../types';
-import { validateSettings } from '../validation';
+import { DiscoveryMode, RedisJsonData, RedisSecureJsonData } from '../types';
+import { discoveryMode, discovers, validateSettings } from '../validation';
 import { AdvancedSection } from './config/AdvancedSection';
 import { AuthSection } from './config/AuthSection';
+import { DiscoverySection } from './config/DiscoverySection';
 import { NodesSection } from './config/NodesSection';
-import { updateJsonData } from './config/options';
+import { DiscoveryStash, EMPTY_STASH, switchDiscovery, updateJsonData } from './config/options';
+import { SentinelSection } from './config/SentinelSection';
 import { TLSSection } from './config/TLSSection';
 
 export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<RedisJsonData, RedisSecureJsonData>;
@@ -19,6 +21,18 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
     () => validateSettings(options.jsonData, options.secureJsonFields, options.secureJsonData),
     [options.jsonData, options.secureJsonFields, options.secureJsonData]
   );
+  const mode = discoveryMode(options.jsonData.discovery);
+  // What a mode switch took out, to put back if the user switches back before saving.
+  const stash = useRef<DiscoveryStash>(EMPTY_STASH);
+
+  const changeMode = (next: DiscoveryMode) => {
+    if (next === mode) {
+      return;
+    }
+    const switched = switchDiscovery(options, next, stash.current);
+    stash.current = switched.stash;
+    onOptionsChange(switched.options);
+  };
 
   return (
     <>
@@ -29,12 +43,26 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
       />
       <Divider />
       <NodesSection
+        mode={mode}
         nodes={options.jsonData.nodes ?? []}
         problems={problems}
         onChange={(nodes) => onOptionsChange(updateJsonData(options, { nodes }))}
+        onModeChange={changeMode}
       />
+      {mode === 'sentinel' && (
+        <>
+          <Divider />
+          <SentinelSection options={options} onOptionsChange={onOptionsChange} problems={problems} />
+        </>
+      )}
+      {discovers(mode) && (
+        <>
+          <Divider />
+          <DiscoverySection options={options} onOptionsChange={onOptionsChange} problems={problems} />
+        </>
+      )}
       <Divider />
-      <AuthSection options={options} onOptionsChange={onOptionsChange} />
+      <AuthSection options={options} onOptionsChange={onOptionsChange} mode={mode} />
       <Divider />
       <TLSSection options={options} onOptionsChange={onOptionsChange} problems={problems} />
       <Divider />

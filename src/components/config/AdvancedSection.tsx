@@ -6,15 +6,16 @@ import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
 import { DEFAULTS, RedisJsonData } from '../../types';
 import { SettingsProblems } from '../../validation';
+import { DISCOVERY_TEXT, DiscoverySelectors } from './discoveryText';
 import { parseOptionalNumber, RedisSettings, updateJsonData } from './options';
 
 interface Props {
   options: RedisSettings;
   onOptionsChange: (options: RedisSettings) => void;
-  problems: Pick<SettingsProblems, 'connectTimeoutMs' | 'readTimeoutMs' | 'maxConcurrency'>;
+  problems: Pick<SettingsProblems, NumberKey>;
 }
 
-type NumberKey = 'connectTimeoutMs' | 'readTimeoutMs' | 'maxConcurrency';
+type NumberKey = 'connectTimeoutMs' | 'readTimeoutMs' | 'maxConcurrency' | 'coalesceWindowMs';
 
 const text = CONFIG_TEXT.advanced;
 const FIELDS: Array<{ key: NumberKey; label: string; description: string; testId: string }> = [
@@ -35,6 +36,12 @@ const FIELDS: Array<{ key: NumberKey; label: string; description: string; testId
     label: text.maxConcurrency,
     description: text.maxConcurrencyTooltip,
     testId: Selectors.config.advanced.maxConcurrency,
+  },
+  {
+    key: 'coalesceWindowMs',
+    label: DISCOVERY_TEXT.advanced.coalesceWindow,
+    description: DISCOVERY_TEXT.advanced.coalesceWindowTooltip,
+    testId: DiscoverySelectors.coalesceWindow,
   },
 ];
 

@@ -4,18 +4,28 @@ import React from 'react';
 
 import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
+import { DiscoveryMode } from '../../types';
+import { DISCOVERY_TEXT } from './discoveryText';
 import { RedisSettings, resetSecret, updateJsonData, updateSecret } from './options';
 
 interface Props {
   options: RedisSettings;
   onOptionsChange: (options: RedisSettings) => void;
+  mode?: DiscoveryMode;
 }
 
 const text = CONFIG_TEXT.auth;
 
-export function AuthSection({ options, onOptionsChange }: Props) {
+/** Whom these credentials are for depends on the discovery mode. */
+const DESCRIPTIONS: Record<DiscoveryMode, string> = {
+  static: text.description,
+  cluster: DISCOVERY_TEXT.auth.clusterDescription,
+  sentinel: DISCOVERY_TEXT.auth.sentinelDescription,
+};
+
+export function AuthSection({ options, onOptionsChange, mode }: Props) {
   return (
-    <ConfigSection title={text.title} description={text.description}>
+    <ConfigSection title={text.title} description={DESCRIPTIONS[mode ?? 'static']}>
       <Field label={text.username} description={text.usernameTooltip} htmlFor="redis-username">
         <Input
           id="redis-username"

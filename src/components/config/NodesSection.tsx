@@ -1,25 +1,52 @@
 import { css } from '@emotion/css';
-import { GrafanaTheme2 } from '@grafana/data';
+import { GrafanaTheme2, SelectableValue } from '@grafana/data';
 import { ConfigSection } from '@grafana/plugin-ui';
-import { Button, FieldValidationMessage, IconButton, InlineField, Input, Stack, Text, useStyles2 } from '@grafana/ui';
+import {
+  Button,
+  Field,
+  FieldValidationMessage,
+  IconButton,
+  InlineField,
+  Input,
+  RadioButtonGroup,
+  Stack,
+  Text,
+  useStyles2,
+} from '@grafana/ui';
 import React, { useState } from 'react';
 
 import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
-import { RedisNode } from '../../types';
+import { DISCOVERY_MODES, DiscoveryMode, RedisNode } from '../../types';
 import { SettingsProblems } from '../../validation';
+import { DISCOVERY_TEXT, DiscoverySelectors, NodeListText } from './discoveryText';
 
 interface Props {
+  /** undefined: jsonData.discovery holds a value that is not a mode (problems.discovery says so). */
+  mode: DiscoveryMode | undefined;
   nodes: RedisNode[];
-  problems: Pick<SettingsProblems, 'nodes' | 'nodeRows'>;
+  problems: Pick<SettingsProblems, 'discovery' | 'nodes' | 'nodeRows'>;
   onChange: (nodes: RedisNode[]) => void;
+  onModeChange: (mode: DiscoveryMode) => void;
 }
 
-const text = CONFIG_TEXT.nodes;
 const selectors = Selectors.config.nodes;
+const modeText = DISCOVERY_TEXT.mode;
 
-export function NodesSection({ nodes, problems, onChange }: Props) {
+const STATIC_LIST: NodeListText & { title: string } = CONFIG_TEXT.nodes;
+const LISTS: Record<DiscoveryMode, NodeListText> = { static: STATIC_LIST, ...DISCOVERY_TEXT.lists };
+
+const MODE_OPTIONS: Array<SelectableValue<DiscoveryMode>> = DISCOVERY_MODES.map((value) => ({
+  value,
+  label: modeText.options[value].label,
+  description: modeText.options[value].description,
+}));
+
+export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: Props) {
   const styles = useStyles2(getStyles);
+  const text = LISTS[mode ?? 'static'];
+  // Display names only mean something for static nodes; an unknown mode shows them as static.
+  const withNames = mode === 'static' || mode === undefined;
   // Rows the user has left once: their empty address is then reported, not before.
   const [touched, setTouched] = useState<Set<number>>(new Set());
 
@@ -47,8 +74,35 @@ export function NodesSection({ nodes, problems, onChange }: Props) {
   const touch = (index: number) => setTouched(new Set(touched).add(index));
 
   return (
-    <ConfigSection title={text.title} description={text.description}>
+    <ConfigSection title={STATIC_LIST.title} description={text.description}>
+      <Field label={modeText.label} description={modeText.description}>
+        <div>
+          <div data-testid={DiscoverySelectors.mode}>
+            <RadioButtonGroup<DiscoveryMode>
+              aria-label={modeText.label}
+              options={MODE_OPTIONS}
+              value={mode}
+              onChange={onModeChange}
+            />
+          </div>
+          <Text color="secondary" variant="bodySmall" element="p" data-testid={DiscoverySelectors.modeHelp}>
+            {mode ? modeText.options[mode].description : ''}
+          </Text>
+          {problems.discovery && (
+            <div data-testid={DiscoverySelectors.modeError}>
+              <FieldValidationMessage>{problems.discovery}</FieldValidationMessage>
+            </div>
+          )}
+        </div>
+      </Field>
       <div data-testid={selectors.section}>
+        {!withNames && (
+          <div className={styles.note} data-testid={DiscoverySelectors.namesNote}>
+            <Text color="secondary" variant="bodySmall" element="p">
+              {DISCOVERY_TEXT.namesNote}
+            </Text>
+          </div>
+        )}
         {nodes.length === 0 && (
           <Text color="secondary" element="p">
             {text.empty}
@@ -61,7 +115,7 @@ export function NodesSection({ nodes, problems, onChange }: Props) {
             <Stack key={index} direction="row" gap={1} alignItems="flex-start" data-testid={selectors.row(index)}>
               <InlineField
                 label={text.address}
-                labelWidth={12}
+                labelWidth={withNames ? 12 : 14}
                 tooltip={text.addressTooltip}
                 invalid={showAddressProblem}
                 error={showAddressProblem ? rowProblems.address : undefined}
@@ -78,23 +132,25 @@ export function NodesSection({ nodes, problems, onChange }: Props) {
                   onBlur={() => touch(index)}
                 />
               </InlineField>
-              <InlineField
-                label={text.name}
-                labelWidth={16}
-                tooltip={text.nameTooltip}
-                invalid={Boolean(rowProblems.name)}
-                error={rowProblems.name}
-                htmlFor={`redis-node-name-${index}`}
-              >
-                <Input
-                  id={`redis-node-name-${index}`}
-                  data-testid={selectors.name(index)}
-                  value={node.name ?? ''}
-                  placeholder={text.namePlaceholder}
-                  width={28}
-                  onChange={(event) => updateNode(index, { name: event.currentTarget.value })}
-                />
-              </InlineField>
+              {withNames && (
+                <InlineField
+                  label={CONFIG_TEXT.nodes.name}
+                  labelWidth={16}
+                  tooltip={CONFIG_TEXT.nodes.nameTooltip}
+                  invalid={Boolean(rowProblems.name)}
+                  error={rowProblems.name}
+                  htmlFor={`redis-node-name-${index}`}
+                >
+                  <Input
+                    id={`redis-node-name-${index}`}
+                    data-testid={selectors.name(index)}
+                    value={node.name ?? ''}
+                    placeholder={CONFIG_TEXT.nodes.namePlaceholder}
+                    width={28}
+                    onChange={(event) => updateNode(index, { name: event.currentTarget.value })}
+                  />
+                </InlineField>
+              )}
               <IconButton
                 className={styles.remove}
                 name="trash-alt"
@@ -129,4 +185,5 @@ export function NodesSection({ nodes, problems, onChange }: Props) {
 const getStyles = (theme: GrafanaTheme2) => ({
   remove: css({ marginTop: theme.spacing(1) }),
   add: css({ marginTop: theme.spacing(1) }),
+  note: css({ marginBottom: theme.spacing(1) }),
 });

@@ -3,7 +3,8 @@
  */
 import { DataSourceSettings } from '@grafana/data';
 
-import { RedisJsonData, RedisSecureJsonData, SecureKey } from '../../types';
+import { DiscoveryMode, RedisJsonData, RedisNode, RedisSecureJsonData, SecureKey } from '../../types';
+import { discoveryMode, discovers } from '../../validation';
 
 export type RedisSettings = DataSourceSettings<RedisJsonData, RedisSecureJsonData>;
 
@@ -39,4 +40,107 @@ export function parseOptionalNumber(text: string): number | undefined {
   }
   const value = Number(trimmed);
   return Number.isNaN(value) ? undefined : value;
+}
+
+/** jsonData keys that only apply in some discovery modes (static has none of them). */
+const MODE_KEYS = {
+  static: [],
+  cluster: ['addressMap', 'discoveryIntervalMs'],
+  sentinel: ['addressMap', 'discoveryIntervalMs', 'sentinelMasters', 'sentinelUsername'],
+} as const satisfies Record<DiscoveryMode, ReadonlyArray<keyof RedisJsonData>>;
+
+const ALL_MODE_KEYS: ReadonlyArray<keyof RedisJsonData> = MODE_KEYS.sentinel;
+
+/**
+ * What a mode switch took out of the settings, so that switching back before saving puts it back.
+ * Lives as long as the editor is open; nothing of it is saved.
+ */
+export interface DiscoveryStash {
+  jsonData: Partial<RedisJsonData>;
+  /** Display names of static nodes, by address. */
+  names: Record<string, string>;
+  /** The sentinel password as it was: already stored, and/or typed in this session. */
+  sentinelPassword?: { configured: boolean; typed?: string };
+}
+
+export const EMPTY_STASH: DiscoveryStash = { jsonData: {}, names: {} };
+
+/**
+ * Switches jsonData.discovery (absent means static) and keeps the saved settings to the ones the
+ * new mode uses: the others, display names and the sentinel password included, go to the stash
+ * and come back from it when their mode is chosen again.
+ */
+export function switchDiscovery(
+  options: RedisSettings,
+  next: DiscoveryMode,
+  stash: DiscoveryStash
+): { options: RedisSettings; stash: DiscoveryStash } {
+  const applies = new Set<keyof RedisJsonData>(MODE_KEYS[next]);
+  const jsonData: Record<string, unknown> = { ...options.jsonData };
+  const stashed: Record<string, unknown> = { ...stash.jsonData };
+  for (const key of ALL_MODE_KEYS) {
+    if (!applies.has(key) && jsonData[key] !== undefined) {
+      stashed[key] = jsonData[key];
+      delete jsonData[key];
+    } else if (applies.has(key) && jsonData[key] === undefined && stashed[key] !== undefined) {
+      jsonData[key] = stashed[key];
+      delete stashed[key];
+    }
+  }
+
+  const names = { ...stash.names };
+  const namesShown = !discovers(discoveryMode(options.jsonData.discovery));
+  const nodes = options.jsonData.nodes;
+  if (nodes) {
+    jsonData.nodes = nodes.map((node): RedisNode => {
+      if (next !== 'static') {
+        if (node.name !== undefined) {
+          names[node.address] = node.name;
+        } else if (namesShown) {
+          // Cleared on purpose: do not bring back an older name.
+          delete names[node.address];
+        }
+        return { address: node.address };
+      }
+      const name = node.name ?? names[node.address];
+      delete names[node.address];
+      return name === undefined ? node : { ...node, name };
+    });
+  }
+
+  if (next === 'static') {
+    delete jsonData.discovery;
+  } else {
+    jsonData.discovery = next;
+  }
+
+  let result: RedisSettings = { ...options, jsonData: jsonData as RedisJsonData };
+  let sentinelPassword = stash.sentinelPassword;
+  const configured = Boolean(options.secureJsonFields?.sentinelPassword);
+  const typed = options.secureJsonData?.sentinelPassword;
+  if (next !== 'sentinel' && (configured || typed)) {
+    sentinelPassword = { configured, typed: typed || undefined };
+    if (configured) {
+      result = resetSecret(result, 'sentinelPassword');
+    } else {
+      const secureJsonData = { ...result.secureJsonData };
+      delete secureJsonData.sentinelPassword;
+      result = { ...result, secureJsonData };
+    }
+  } else if (next === 'sentinel' && sentinelPassword && !configured && !typed) {
+    const secureJsonData = { ...result.secureJsonData };
+    if (sentinelPassword.typed) {
+      secureJsonData.sentinelPassword = sentinelPassword.typed;
+    } else {
+      delete secureJsonData.sentinelPassword;
+    }
+    result = {
+      ...result,
+      secureJsonFields: { ...result.secureJsonFields, sentinelPassword: sentinelPassword.configured },
+      secureJsonData,
+    };
+    sentinelPassword = undefined;
+  }
+
+  return { options: result, stash: { jsonData: stashed as Partial<RedisJsonData>, names, sentinelPassword } };
 }
