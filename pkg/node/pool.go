@@ -360,15 +360,17 @@ func (p *Pool) Read(ctx context.Context, selection Selection, request Request) [
 		readOne(0)
 		return readings
 	}
-	slots := make(chan struct{}, p.concurrency)
+	// MaxConcurrency workers take the nodes in turn: a goroutine per node would cost a stack per
+	// node and query, which adds up with a thousand nodes and many viewers.
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := range readings {
+	for range min(p.concurrency, len(readings)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			readOne(i)
+			for i := int(next.Add(1) - 1); i < len(readings); i = int(next.Add(1) - 1) {
+				readOne(i)
+			}
 		}()
 	}
 	wg.Wait()
