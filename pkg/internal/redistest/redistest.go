@@ -6,7 +6,10 @@
 //
 // The harness is Linux-only (it reads /proc and uses process groups) and
 // needs redis-server on PATH (Debian: apt-get install redis-server); bash
-// is also needed for Options.FileSizeLimitKB.
+// is also needed for Options.FileSizeLimitKB, and redis-cli (Debian's
+// redis-tools, which redis-server depends on) for StartCluster.
+// StartCluster and StartSentinelGroup (cluster.go, sentinel.go) start
+// whole topologies of such servers.
 package redistest
 
 import (
@@ -60,12 +63,14 @@ type Options struct {
 // Server is one running redis-server owned by a test.
 type Server struct {
 	Addr     string // 127.0.0.1:port (the TLS port when Options.TLS is set)
-	Dir      string // working dir holding appendonlydir/
+	Dir      string // working dir holding appendonlydir/ (a sentinel's: sentinel.conf)
 	Pid      int    // redis-server's pid (also its process group id)
 	Password string
 	CA       *CA // nil unless TLS
 
 	opts     Options
+	sentinel bool          // runs in sentinel mode: no CONFIG, no data
+	cluster  bool          // runs with cluster-enabled yes
 	done     chan struct{} // closed once the process has been reaped
 	waitErr  error
 	logs     *tailBuffer
@@ -108,6 +113,18 @@ func StartMany(tb testing.TB, n int, opts Options) []*Server {
 		tb.Fatalf("redistest: %v", err) // once, not once per server
 	}
 	base := tb.TempDir()
+	servers, failed := startAll(n, func(int) (*Server, error) { return start(tb, base, opts) })
+	if len(failed) > 0 {
+		tb.Fatalf("redistest: StartMany(%d): %d failed to start; first: %v", n, len(failed), failed[0])
+	}
+	return servers
+}
+
+// startAll runs startOne for 0..n-1, a few at a time, and returns the
+// servers by index and the errors of those that failed. startOne must not
+// call tb.Fatal: FailNow is only legal on the test goroutine. Servers
+// started before a sibling failed are already registered for cleanup.
+func startAll(n int, startOne func(i int) (*Server, error)) ([]*Server, []error) {
 	servers := make([]*Server, n)
 	errs := make([]error, n)
 	sem := make(chan struct{}, manyParallel)
@@ -118,10 +135,7 @@ func StartMany(tb testing.TB, n int, opts Options) []*Server {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			// start never calls tb.Fatal: FailNow is only legal on the
-			// test goroutine. Started servers are already registered for
-			// cleanup even if a sibling fails.
-			servers[i], errs[i] = start(tb, base, opts)
+			servers[i], errs[i] = startOne(i)
 		}()
 	}
 	wg.Wait()
@@ -131,10 +145,7 @@ func StartMany(tb testing.TB, n int, opts Options) []*Server {
 			failed = append(failed, err)
 		}
 	}
-	if len(failed) > 0 {
-		tb.Fatalf("redistest: StartMany(%d): %d failed to start; first: %v", n, len(failed), failed[0])
-	}
-	return servers
+	return servers, failed
 }
 
 // ClosedAddr returns a 127.0.0.1 address that refuses connections for the rest of the test: a
@@ -166,16 +177,58 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// clusterBusOffset is where a cluster node listens for its bus: port+10000
+// unless cluster-port says otherwise.
+const clusterBusOffset = 10000
+
+// freeClusterPort finds a free port whose bus port is free too (and still
+// a port). Both are released again, so the race with other processes is
+// the same as freePort's, and launch retries it the same way.
+func freeClusterPort() (int, error) {
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("finding a free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		if port+clusterBusOffset <= 65535 {
+			bus, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port+clusterBusOffset)))
+			if err == nil {
+				bus.Close()
+				l.Close()
+				return port, nil
+			}
+		}
+		l.Close()
+	}
+	return 0, errors.New("found no free port whose cluster bus port (+10000) is free as well")
+}
+
+// launchSpec holds what differs between the kinds of process launch
+// starts. The zero value is a plain data server built from Options alone.
+type launchSpec struct {
+	// clusterBus: the node also binds port+10000, so that must be free.
+	clusterBus bool
+	// sentinelConf makes launch run `redis-server <conf> --sentinel`
+	// instead: it writes the config for port into dir, returns its path.
+	sentinelConf func(port int, dir string) (string, error)
+}
+
 // start is Start without tb.Fatal, so StartMany can call it from
 // goroutines. tb is only used for Cleanup (goroutine-safe).
 func start(tb testing.TB, baseDir string, opts Options) (*Server, error) {
+	return startSpec(tb, baseDir, opts, launchSpec{})
+}
+
+// startSpec is start for any kind of process (see launchSpec).
+func startSpec(tb testing.TB, baseDir string, opts Options, spec launchSpec) (*Server, error) {
 	bin, err := serverBinary()
 	if err != nil {
 		return nil, err
 	}
 	var lastErr error
 	for range startAttempts {
-		s, retry, err := launch(tb, bin, baseDir, opts)
+		s, retry, err := launch(tb, bin, baseDir, opts, spec)
 		if err == nil {
 			return s, nil
 		}
@@ -192,6 +245,17 @@ func serverBinary() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("redis-server is not installed or not on PATH "+
 			"(Debian/Ubuntu: apt-get install redis-server); these tests need a real server: %v", err)
+	}
+	return bin, nil
+}
+
+// cliBinary finds redis-cli, which forms clusters. Debian's redis-server
+// package depends on redis-tools, which ships it.
+func cliBinary() (string, error) {
+	bin, err := exec.LookPath("redis-cli")
+	if err != nil {
+		return "", fmt.Errorf("redis-cli is not installed or not on PATH "+
+			"(Debian/Ubuntu: apt-get install redis-tools); cluster tests need it: %v", err)
 	}
 	return bin, nil
 }
@@ -235,8 +299,12 @@ func serverArgs(opts Options, port int, dir string) []string {
 }
 
 // launch makes one start attempt. retry reports a lost race for the port.
-func launch(tb testing.TB, bin, baseDir string, opts Options) (_ *Server, retry bool, _ error) {
-	port, err := freePort()
+func launch(tb testing.TB, bin, baseDir string, opts Options, spec launchSpec) (_ *Server, retry bool, _ error) {
+	pickPort := freePort
+	if spec.clusterBus {
+		pickPort = freeClusterPort
+	}
+	port, err := pickPort()
 	if err != nil {
 		return nil, false, err
 	}
@@ -245,6 +313,13 @@ func launch(tb testing.TB, bin, baseDir string, opts Options) (_ *Server, retry 
 		return nil, false, err
 	}
 	args := serverArgs(opts, port, dir)
+	if spec.sentinelConf != nil {
+		conf, err := spec.sentinelConf(port, dir)
+		if err != nil {
+			return nil, false, err
+		}
+		args = []string{conf, "--sentinel"}
+	}
 
 	var cmd *exec.Cmd
 	if opts.FileSizeLimitKB > 0 {
@@ -286,6 +361,8 @@ func launch(tb testing.TB, bin, baseDir string, opts Options) (_ *Server, retry 
 		Password: opts.Password,
 		CA:       opts.TLS,
 		opts:     opts,
+		sentinel: spec.sentinelConf != nil,
+		cluster:  spec.clusterBus,
 		done:     make(chan struct{}),
 		logs:     logs,
 	}
@@ -349,13 +426,58 @@ func (s *Server) waitReady() error {
 	}
 }
 
+// waitUntil polls check until it returns nil, failing the test with the last error after
+// waitTimeout, or at once if one of mustLive has exited (its log tail explains why).
+func waitUntil(tb testing.TB, what string, mustLive []*Server, check func() error) {
+	tb.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		for _, s := range mustLive {
+			if s.exited() {
+				tb.Fatalf("redistest: redis-server %s exited while waiting for %s (%v); log:\n%s",
+					s.Addr, what, s.waitErr, s.logs.tail(4096))
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: no %s after %v: %v", what, waitTimeout, err)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// live returns the servers that have not exited, e.g. after a test stopped one.
+func live(servers []*Server) []*Server {
+	var out []*Server
+	for _, s := range servers {
+		if !s.exited() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // errPortTaken: another server took the free port first and answered our readiness probe.
 var errPortTaken = errors.New("another redis-server answers on this port")
 
 // checkOwnsAddr asks whoever answers at s.Addr for its working directory, which is unique to
 // this server: a PING alone can be answered by another server that won the race for the port.
-// CONFIG works even where INFO is renamed away.
+// CONFIG works even where INFO is renamed away. A sentinel has no CONFIG, so it is asked for
+// its process id instead.
 func (s *Server) checkOwnsAddr(ctx context.Context) error {
+	if s.sentinel {
+		txt, err := s.admin.Info(ctx, "server").Result()
+		if err != nil {
+			return err
+		}
+		if got := parseInfo(txt)["process_id"]; got != strconv.Itoa(s.Pid) {
+			return fmt.Errorf("%w: %s is pid %s, not %d", errPortTaken, s.Addr, got, s.Pid)
+		}
+		return nil
+	}
 	reply, err := s.admin.ConfigGet(ctx, "dir").Result()
 	if err != nil {
 		return err
@@ -425,14 +547,21 @@ func (s *Server) Info(tb testing.TB) map[string]string {
 	return m
 }
 
-func (s *Server) info() (map[string]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+func (s *Server) info() (map[string]string, error) { return s.infoSection("persistence") }
+
+func (s *Server) infoSection(section string) (map[string]string, error) {
+	ctx, cancel := opCtx()
 	defer cancel()
-	txt, err := s.admin.Info(ctx, "persistence").Result()
+	txt, err := s.admin.Info(ctx, section).Result()
 	if err != nil {
 		return nil, err
 	}
 	return parseInfo(txt), nil
+}
+
+// opCtx bounds one admin command: far above any healthy answer, well below waitTimeout.
+func opCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 5*time.Second)
 }
 
 // parseInfo splits INFO text into fields. Values may contain colons, so
