@@ -37,12 +37,9 @@ type ClusterOptions struct {
 
 // Cluster is a running Redis Cluster owned by a test. Every node is a
 // plain *Server, so Info, Client, Stop, Freeze and the rewrite and AOF
-// helpers work on it as on any other server, with one catch: a node
-// answers a write to a key of a slot it does not serve with MOVED, and the
-// helpers that write a key of their own (RewriteErrKilledChild,
-// RewriteErrStreak, HoldRewriteInProgress: "redistest:key"; WriteErr: many
-// keys) fail there. Use those on PrimaryForKey(tb, "redistest:key"), and
-// WriteErr not at all.
+// helpers work on it as on any other server. The helpers that write keys
+// of their own put them in a slot the node serves, so they work on any
+// primary; a replica takes no writes.
 type Cluster struct {
 	Nodes    []*Server // in start order; roles change with failovers
 	Password string

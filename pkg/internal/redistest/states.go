@@ -73,7 +73,11 @@ func rewriteIdle(m map[string]string) bool {
 // sleeps per key, so with no key a "held" child would finish at once.
 func (s *Server) ensureKey(tb testing.TB) {
 	tb.Helper()
-	s.do(tb, "SET", "redistest:key", "1")
+	key, err := s.slotKey("redistest:key")
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	s.do(tb, "SET", key, "1")
 }
 
 func (s *Server) setKeySaveDelay(tb testing.TB, us int) {
@@ -195,11 +199,15 @@ func (s *Server) WriteErr(tb testing.TB) {
 	chunk := min(max(s.opts.FileSizeLimitKB*1024/16, 1024), 1<<20)
 	value := strings.Repeat("x", chunk)
 	maxWrites := s.opts.FileSizeLimitKB*1024/chunk*2 + 64
+	prefix, err := s.slotKey("redistest:fill:")
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	refused := false
 	for i := 0; i < maxWrites && !refused; i++ {
-		err := s.admin.Set(ctx, "redistest:fill:"+strconv.Itoa(i), value, 0).Err()
+		err := s.admin.Set(ctx, prefix+strconv.Itoa(i), value, 0).Err()
 		switch {
 		case err == nil:
 		case strings.HasPrefix(err.Error(), "MISCONF"):
