@@ -2,7 +2,20 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { client, failRewrite, freePort, holdRewrite, killGroup, NodeProc, startRedis } from './redis';
+import {
+  client,
+  failRewrite,
+  fileSizeLimit,
+  freePort,
+  FSIZE_LIMIT_KIB,
+  holdRewrite,
+  infoField,
+  killGroup,
+  NodeProc,
+  startRedis,
+  waitField,
+  writeErr,
+} from './redis';
 import { E2EState, repoRoot, stateDir, stateFile } from './state';
 
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
@@ -46,8 +59,10 @@ export default async function globalSetup() {
   };
   try {
     const healthy = add(await startRedis('healthy'));
-    const failing = add(await startRedis('failing-rewrites'));
-    const aofOff = add(await startRedis('aof-off'));
+    // Both under a file-size limit from the start, so their AOF writes can be made to fail for
+    // real: failing-rewrites later in alerts.spec.ts (AOF write failing), aof-off right here.
+    const failing = add(await startRedis('failing-rewrites', fileSizeLimit(FSIZE_LIMIT_KIB)));
+    const aofOff = add(await startRedis('aof-off', fileSizeLimit(FSIZE_LIMIT_KIB)));
     const rewriting = add(await startRedis('rewriting'));
     add(await startRedis('with-password', '', state.redisPassword));
 
@@ -59,8 +74,16 @@ export default async function globalSetup() {
       await failRewrite(r, n.pid);
       r.disconnect();
     }
+    // The n/a node also had its AOF writes fail before AOF was turned off: INFO keeps both stale
+    // errs next to aof_enabled:0, and no rule may fire on them.
     const off = client(aofOff.port);
-    await off.config('SET', 'appendonly', 'no'); // the stale err stays in INFO
+    await writeErr(off);
+    await off.config('SET', 'appendonly', 'no'); // also lifts the MISCONF refusal
+    await waitField(off, 'aof_enabled', '0');
+    const stale = await infoField(off, 'aof_last_write_status');
+    if (stale !== 'err') {
+      throw new Error(`aof-off: aof_last_write_status:${stale} after turning AOF off, want the stale err`);
+    }
     off.disconnect();
     const rw = client(rewriting.port);
     await holdRewrite(rw, rewriting.pid);
