@@ -36,12 +36,17 @@ func Parse(text string) Info {
 	section := ""
 	for text != "" {
 		// Redis ends lines with CRLF; a lone CR or LF also ends a line rather than hiding in a key.
-		line := text
-		if end := strings.IndexAny(text, "\r\n"); end >= 0 {
-			line, text = text[:end], text[end+1:]
-		} else {
-			text = ""
+		// Two IndexByte calls (vectorised) beat one IndexAny (byte by byte) on every reply; the LF
+		// of a CRLF then ends an empty line, which is skipped.
+		end := strings.IndexByte(text, '\n')
+		if end < 0 {
+			end = len(text)
 		}
+		if cr := strings.IndexByte(text[:end], '\r'); cr >= 0 {
+			end = cr
+		}
+		line := text[:end]
+		text = text[min(end+1, len(text)):]
 		if line == "" {
 			continue
 		}
