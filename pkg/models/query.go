@@ -42,6 +42,12 @@ type Query struct {
 	Nodes []string `json:"nodes"`
 	// Metric picks one alerting series; empty means all of them (fine for panels, not for rules).
 	Metric Metric `json:"metric"`
+	// Live (card queries only) asks for the AOF growth series. In the browser such a query is a
+	// Grafana Live subscription that pushes a sample every LiveIntervalMs; through QueryData (alert
+	// rules, public dashboards, the HTTP API) it answers one sample, now.
+	Live bool `json:"live,omitempty"`
+	// LiveIntervalMs is the push interval of a live query; the browser picks the channel from it.
+	LiveIntervalMs int64 `json:"liveIntervalMs,omitempty"`
 }
 
 // ParseQuery reads and checks a query's JSON.

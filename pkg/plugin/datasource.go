@@ -4,6 +4,7 @@ package plugin
 
 import (
 	"context"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
@@ -18,6 +19,7 @@ var (
 	_ backend.QueryDataHandler      = (*Datasource)(nil)
 	_ backend.CheckHealthHandler    = (*Datasource)(nil)
 	_ backend.CallResourceHandler   = (*Datasource)(nil)
+	_ backend.StreamHandler         = (*Datasource)(nil)
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
@@ -29,6 +31,9 @@ type Datasource struct {
 	settingsErr error
 	pool        *node.Pool
 	mux         *datasource.QueryTypeMux
+	// liveIntervalFloor lowers the shortest live push interval (liveIntervalMin) for tests; zero
+	// in production.
+	liveIntervalFloor time.Duration
 }
 
 // NewDatasource is the instance factory Grafana calls per data source and settings version.

@@ -113,7 +113,11 @@ func evaluate(readings []node.Reading) []frames.NodeCard {
 	return cards
 }
 
-func cardFrames(_ models.Query, readings []node.Reading) data.Frames {
+func cardFrames(query models.Query, readings []node.Reading) data.Frames {
+	if query.Live {
+		// Outside the browser a live query cannot stream: it answers one growth sample, now.
+		return data.Frames{frames.Growth(time.Now(), evaluate(readings))}
+	}
 	return data.Frames{frames.Card(evaluate(readings))}
 }
 
