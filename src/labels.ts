@@ -1,6 +1,7 @@
 /**
  * Every piece of UI text of the plugin, in one place.
  */
+import { LIVE } from './live';
 import { AlertMetric, DEFAULTS, LIMITS, QueryType } from './types';
 
 export interface OptionText {
@@ -129,6 +130,11 @@ export const QUERY_TEXT = {
   metric: 'Metric',
   metricTooltip: 'The series kind. Empty returns all of them; an alert rule must pick one.',
   metricPlaceholder: 'All metrics',
+  live: 'Live growth',
+  liveTooltip:
+    'Stream AOF current vs base size per node over Grafana Live, pushed at the interval below, instead of one card. Draw it with a time series panel.',
+  liveInterval: 'Push every',
+  liveIntervalTooltip: 'How often the backend reads the nodes and pushes a sample to every panel showing this stream.',
   variableOption: 'Dashboard variable',
 } as const;
 
@@ -173,6 +179,10 @@ export const MESSAGES = {
   metricIgnored: (metric: string, typeLabel: string) =>
     `The metric "${metric}" applies only to Alerting series; ${typeLabel} queries ignore it.`,
   alertNeedsMetric: 'An alert rule must pick one metric: a threshold compares one kind of series at a time.',
+  liveOnlyForCard: (typeLabel: string) => `Live growth applies only to Card queries; ${typeLabel} queries ignore it.`,
+  liveInterval: (value: unknown) =>
+    `Live push interval ${JSON.stringify(value)} ms is not a whole number from ${LIVE.minIntervalMs} to ${LIVE.maxIntervalMs}; pick one of the presets.`,
+  liveNotStreamed: 'Alert rules do not stream: a live query answers one growth sample per evaluation, not the card.',
   unknownNode: (entry: string) =>
     `"${entry}" is not a configured node; this query cannot reach it. Configured nodes are listed in the menu.`,
   nodesLoadFailed: (reason: string) =>

@@ -43,6 +43,34 @@ describe('withQueryType', () => {
     expect(withQueryType(alerting, 'raw')).toEqual({ refId: 'A', queryType: 'raw', nodes: ['cache-1'] });
     expect(withQueryType(alerting, 'alerting')).toEqual(alerting);
   });
+
+  it('keeps live growth only for the card', () => {
+    const live = q({ queryType: 'card', live: true, liveIntervalMs: 2000 });
+    expect(withQueryType(live, 'alerting')).toEqual({ refId: 'A', queryType: 'alerting' });
+    expect(withQueryType(live, 'card')).toEqual(live);
+  });
+});
+
+describe('queryProblems of live queries', () => {
+  it('finds nothing wrong with a live card at a preset interval', () => {
+    expect(queryProblems(q({ live: true }))).toEqual([]);
+    expect(queryProblems(q({ queryType: 'card', live: true, liveIntervalMs: 60000 }))).toEqual([]);
+  });
+
+  it('rejects an interval the backend refuses', () => {
+    expect(queryProblems(q({ live: true, liveIntervalMs: 100 }))).toEqual([
+      { severity: 'error', text: MESSAGES.liveInterval(100) },
+    ]);
+  });
+
+  it('says live is ignored by other query types, and not streamed by alert rules', () => {
+    expect(queryProblems(q({ queryType: 'raw', live: true }))).toEqual([
+      { severity: 'info', text: MESSAGES.liveOnlyForCard('Raw fields') },
+    ]);
+    expect(queryProblems(q({ live: true }), { app: CoreApp.UnifiedAlerting })).toEqual([
+      { severity: 'warning', text: MESSAGES.liveNotStreamed },
+    ]);
+  });
 });
 
 describe('sameQuery', () => {
@@ -52,5 +80,7 @@ describe('sameQuery', () => {
     expect(sameQuery(q({ nodes: ['a'] }), q({ nodes: ['b'] }))).toBe(false);
     expect(sameQuery(q({ queryType: 'raw' }), q({ queryType: 'card' }))).toBe(false);
     expect(sameQuery(q({ queryType: 'alerting' }), q({ queryType: 'alerting', metric: 'node_up' }))).toBe(false);
+    expect(sameQuery(q({}), q({ live: true }))).toBe(false);
+    expect(sameQuery(q({ live: true }), q({ live: true, liveIntervalMs: 2000 }))).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { CoreApp, ScopedVars } from '@grafana/data';
 import { TemplateSrv } from '@grafana/runtime';
 
 import { MESSAGES, QUERY_TYPE_TEXT } from './labels';
+import { isLiveQuery, isValidLiveInterval, liveIntervalOf } from './live';
 import { isAlertMetric, isQueryType, NodeInfo, QueryType, RedisQuery } from './types';
 
 export const DEFAULT_QUERY_TYPE: QueryType = 'card';
@@ -54,6 +55,9 @@ export function isRunnable(query: RedisQuery): boolean {
   if (effectiveQueryType(query) === 'alerting' && query.metric && !isAlertMetric(query.metric)) {
     return false;
   }
+  if (isLiveQuery(query) && !isValidLiveInterval(liveIntervalOf(query))) {
+    return false;
+  }
   return true;
 }
 
@@ -91,6 +95,16 @@ export function queryProblems(query: RedisQuery, context: QueryContext = {}): Qu
   } else if (query.metric) {
     problems.push({ severity: 'info', text: MESSAGES.metricIgnored(query.metric, QUERY_TYPE_TEXT[queryType].label) });
   }
+  if (query.live && queryType !== 'card') {
+    problems.push({ severity: 'info', text: MESSAGES.liveOnlyForCard(QUERY_TYPE_TEXT[queryType].label) });
+  } else if (isLiveQuery(query)) {
+    if (!isValidLiveInterval(liveIntervalOf(query))) {
+      problems.push({ severity: 'error', text: MESSAGES.liveInterval(query.liveIntervalMs) });
+    }
+    if (context.app === CoreApp.UnifiedAlerting) {
+      problems.push({ severity: 'warning', text: MESSAGES.liveNotStreamed });
+    }
+  }
   if (context.knownNodes) {
     const known = new Set(context.knownNodes.flatMap((node) => [node.name, node.address]));
     for (const entry of query.nodes ?? []) {
@@ -105,15 +119,29 @@ export function queryProblems(query: RedisQuery, context: QueryContext = {}): Qu
 /** Whether two queries ask the backend the same thing (editors may report a choice twice). */
 export function sameQuery(a: RedisQuery, b: RedisQuery): boolean {
   const key = (query: RedisQuery) =>
-    JSON.stringify([effectiveQueryType(query), query.nodes ?? [], query.metric ?? '', Boolean(query.hide)]);
+    JSON.stringify([
+      effectiveQueryType(query),
+      query.nodes ?? [],
+      query.metric ?? '',
+      Boolean(query.hide),
+      Boolean(query.live),
+      query.liveIntervalMs ?? null,
+    ]);
   return key(a) === key(b);
 }
 
-/** The query after a change of type: the metric only belongs to alerting queries. */
+/**
+ * The query after a change of type: the metric only belongs to alerting queries, live growth only
+ * to card queries.
+ */
 export function withQueryType(query: RedisQuery, queryType: QueryType): RedisQuery {
   const next: RedisQuery = { ...query, queryType };
   if (queryType !== 'alerting') {
     delete next.metric;
+  }
+  if (queryType !== 'card') {
+    delete next.live;
+    delete next.liveIntervalMs;
   }
   return next;
 }

@@ -37,6 +37,8 @@ export const Selectors = {
     queryTypeHelp: 'redis-query-type-help',
     nodes: 'redis-query-nodes',
     metric: 'redis-query-metric',
+    live: 'redis-query-live',
+    liveInterval: 'redis-query-live-interval',
     problems: 'redis-query-problems',
     nodesError: 'redis-query-nodes-error',
   },

@@ -32,6 +32,13 @@ export interface RedisQuery extends DataQuery {
   nodes?: string[];
   /** Only for `alerting`: one series kind; empty means all. */
   metric?: AlertMetric | '';
+  /**
+   * Only for `card`: stream the AOF growth series (current vs base size per node) over Grafana
+   * Live instead of answering once. Outside the browser the backend answers one sample.
+   */
+  live?: boolean;
+  /** Push interval of a live query, in ms (src/live.ts LIVE); absent means the default. */
+  liveIntervalMs?: number;
 }
 
 export const DEFAULT_QUERY: Partial<RedisQuery> = {

@@ -25,6 +25,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"go.yaml.in/yaml/v3"
 
+	pkgframes "github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/plugin"
@@ -41,6 +42,7 @@ const (
 	alertingFile     = "provisioning/alerting/redis-persistence.yml"
 	nodeVariable     = "node"
 	cardPanelTitle   = "Last AOF Rewrite Status"
+	livePanelTitle   = "Live AOF growth"
 	exprDatasource   = "__expr__"
 	// stuckAfter mirrors pkg/state: from this many failures in a row an err is "stuck".
 	stuckAfter = 2
@@ -449,6 +451,69 @@ func TestDashboardStructure(t *testing.T) {
 	if cards != 1 {
 		t.Fatalf("want one %q panel, found %d", cardPanelTitle, cards)
 	}
+	checkLivePanel(t, d)
+}
+
+// checkLivePanel: the live growth panel streams the card's growth for every selected node into a
+// time series in bytes, and draws the base size differently from the current size.
+func checkLivePanel(t *testing.T, d dashboard) {
+	t.Helper()
+	var found []panel
+	for _, p := range d.dataPanels() {
+		for _, target := range p.Targets {
+			if isLive, _ := target["live"].(bool); isLive {
+				found = append(found, p)
+				break
+			}
+		}
+	}
+	if len(found) != 1 || found[0].Title != livePanelTitle {
+		t.Fatalf("want exactly one panel with a live target, %q; found %d", livePanelTitle, len(found))
+	}
+	p := found[0]
+	target := p.Targets[0]
+	interval, _ := target["liveIntervalMs"].(float64)
+	if p.Type != "timeseries" || p.repeatedBy != "" || len(p.Targets) != 1 || target["queryType"] != string(models.QueryCard) ||
+		interval < 1000 || interval > 60000 || fmt.Sprint(target["nodes"]) != "[$"+nodeVariable+"]" {
+		t.Errorf("live panel: type %q, repeated by %q, targets %v; want one live card target for $%s at 1000..60000 ms in a time series that is not repeated", p.Type, p.repeatedBy, p.Targets, nodeVariable)
+	}
+	if p.FieldConfig.Defaults["unit"] != "bytes" {
+		t.Errorf("live panel: unit %v, want bytes", p.FieldConfig.Defaults["unit"])
+	}
+	dashed := false
+	for _, o := range p.FieldConfig.Overrides {
+		pattern, _ := o.Matcher.Options.(string)
+		if o.Matcher.ID == "byRegexp" && jsRegexp(t, pattern).MatchString("healthy"+pkgframes.GrowthBaseSuffix) &&
+			!jsRegexp(t, pattern).MatchString("healthy"+pkgframes.GrowthCurrentSuffix) {
+			for _, property := range o.Properties {
+				dashed = dashed || property.ID == "custom.lineStyle"
+			}
+		}
+	}
+	if !dashed {
+		t.Errorf("live panel: no override gives the base size (fields ending %q) its own line style", pkgframes.GrowthBaseSuffix)
+	}
+}
+
+// checkGrowthSample checks a live target's answer outside the browser: one growth sample, with a
+// current size, base size and status for each selected node, labelled with it.
+func checkGrowthSample(t *testing.T, p panel, response backend.DataResponse, values []string) {
+	t.Helper()
+	if len(response.Frames) != 1 || response.Frames[0].Name != "growth" || response.Frames[0].Rows() != 1 {
+		t.Fatalf("panel %q for %v: want one growth frame with one sample, got %d frames", p.Title, values, len(response.Frames))
+	}
+	frame := response.Frames[0]
+	if len(frame.Fields) != 1+3*len(values) || frame.Fields[0].Type() != data.FieldTypeTime {
+		t.Fatalf("panel %q for %v: %d fields; want the time and three per node", p.Title, values, len(frame.Fields))
+	}
+	for _, node := range values {
+		for _, suffix := range []string{pkgframes.GrowthCurrentSuffix, pkgframes.GrowthBaseSuffix, pkgframes.GrowthStatusSuffix} {
+			f, _ := frame.FieldByName(node + suffix)
+			if f == nil || f.Labels["node"] != node {
+				t.Errorf("panel %q: no field %q labelled with node %s", p.Title, node+suffix, node)
+			}
+		}
+	}
 }
 
 // --- alert rules --------------------------------------------------------------------------------
@@ -799,6 +864,14 @@ func checkPanel(t *testing.T, live *liveDatasource, p panel, values []string) da
 		if response.Error != nil {
 			t.Fatalf("panel %q for %v: %v", p.Title, values, response.Error)
 		}
+		if isLive, _ := target["live"].(bool); isLive {
+			// The browser streams this target; through /api/ds/query it answers one sample.
+			checkGrowthSample(t, p, response, values)
+			if i == 0 {
+				first = response.Frames
+			}
+			continue
+		}
 		if len(response.Frames) != 1 || response.Frames[0].Rows() != len(values) {
 			t.Fatalf("panel %q for %v: want one frame with a row per node, got %d frames", p.Title, values, len(response.Frames))
 		}
@@ -978,6 +1051,14 @@ func TestProvisionedFilesAgainstRealRedis(t *testing.T) {
 					}
 					if fieldValue(t, frame, "rewrite_in_progress", 0) != false {
 						t.Errorf("card for %s: a rewrite is reported running", node)
+					}
+				case p.Title == livePanelTitle:
+					for _, node := range values {
+						status := fieldValue(t, frame, node+pkgframes.GrowthStatusSuffix, 0)
+						current := fieldValue(t, frame, node+pkgframes.GrowthCurrentSuffix, 0)
+						if status != wantStatus[node] || (status == "ok" || status == "err") != (current != nil) {
+							t.Errorf("live growth for %s: status %v, current size %v; want %s, with a size exactly when AOF is on", node, status, current, wantStatus[node])
+						}
 					}
 				case frame.Name == "siblings":
 					for _, node := range values {

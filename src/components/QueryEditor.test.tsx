@@ -123,4 +123,41 @@ describe('QueryEditor', () => {
     await waitFor(() => expect(datasource.getNodes).toHaveBeenCalled());
     expect(screen.queryByText(MESSAGES.alertNeedsMetric)).not.toBeInTheDocument();
   });
+
+  it('turns live growth on with an interval, and off again', async () => {
+    const { user, last, onRunQuery, datasource } = setup({ nodes: ['cache-1'] });
+    await waitFor(() => expect(datasource.getNodes).toHaveBeenCalled());
+    expect(screen.queryByTestId(s.liveInterval)).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('switch', { name: QUERY_TEXT.live }));
+    expect(last()).toEqual({ refId: 'A', queryType: 'card', nodes: ['cache-1'], live: true });
+    expect(screen.getByRole('radio', { name: '5s' })).toBeChecked(); // the default
+
+    await user.click(screen.getByRole('radio', { name: '10s' }));
+    expect(last()).toEqual({ refId: 'A', queryType: 'card', nodes: ['cache-1'], live: true, liveIntervalMs: 10000 });
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+
+    await user.click(screen.getByRole('switch', { name: QUERY_TEXT.live }));
+    expect(last()).toEqual({ refId: 'A', queryType: 'card', nodes: ['cache-1'] });
+    expect(screen.queryByTestId(s.liveInterval)).not.toBeInTheDocument();
+  });
+
+  it('offers live growth only for card queries, and drops it with another type', async () => {
+    const { user, last } = setup({ live: true, liveIntervalMs: 2000 });
+    expect(screen.getByTestId(s.live)).toBeInTheDocument();
+    await user.click(screen.getByRole('radio', { name: QUERY_TYPE_TEXT.siblings.label }));
+    expect(last()).toEqual({ refId: 'A', queryType: 'siblings' });
+    expect(screen.queryByTestId(s.live)).not.toBeInTheDocument();
+  });
+
+  it('has no live switch in an alert rule, and says a live query does not stream there', async () => {
+    setup({ live: true }, { app: CoreApp.UnifiedAlerting });
+    expect(await screen.findByText(MESSAGES.liveNotStreamed)).toBeInTheDocument();
+    expect(screen.queryByTestId(s.live)).not.toBeInTheDocument();
+  });
+
+  it('explains a live interval the backend refuses', async () => {
+    setup({ live: true, liveIntervalMs: 250 });
+    expect(await screen.findByText(MESSAGES.liveInterval(250))).toBeInTheDocument();
+  });
 });

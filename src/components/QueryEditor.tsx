@@ -1,10 +1,11 @@
-import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import { CoreApp, QueryEditorProps, SelectableValue } from '@grafana/data';
 import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
-import { Alert, Combobox, ComboboxOption, MultiSelect, RadioButtonGroup, Stack, Text } from '@grafana/ui';
+import { Alert, Combobox, ComboboxOption, MultiSelect, RadioButtonGroup, Stack, Switch, Text } from '@grafana/ui';
 import React, { useEffect, useMemo, useRef } from 'react';
 
 import type { DataSource } from '../datasource';
 import { ALERT_METRIC_TEXT, MESSAGES, QUERY_TEXT, QUERY_TYPE_TEXT } from '../labels';
+import { LIVE, liveIntervalOf } from '../live';
 import { effectiveQueryType, queryProblems, sameQuery, withQueryType } from '../queryModel';
 import { Selectors } from '../selectors';
 import { ALERT_METRICS, AlertMetric, isQueryType, QUERY_TYPES, QueryType, RedisJsonData, RedisQuery } from '../types';
@@ -22,6 +23,11 @@ const METRIC_OPTIONS: Array<ComboboxOption<AlertMetric>> = ALERT_METRICS.map((va
   value,
   label: ALERT_METRIC_TEXT[value].label,
   description: ALERT_METRIC_TEXT[value].description,
+}));
+
+const LIVE_INTERVAL_OPTIONS: Array<SelectableValue<number>> = LIVE.intervalPresetsMs.map((value) => ({
+  value,
+  label: value % 60000 === 0 ? `${value / 60000}m` : `${value / 1000}s`,
 }));
 
 export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Props) {
@@ -130,6 +136,37 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
             </EditorField>
           )}
         </EditorRow>
+        {queryType === 'card' && app !== CoreApp.UnifiedAlerting && (
+          <EditorRow>
+            <EditorField label={QUERY_TEXT.live} tooltip={QUERY_TEXT.liveTooltip} htmlFor="redis-query-live">
+              <div data-testid={Selectors.query.live}>
+                <Switch
+                  id="redis-query-live"
+                  value={Boolean(query.live)}
+                  onChange={(event) => {
+                    const next: RedisQuery = { ...query, live: event.currentTarget.checked };
+                    if (!next.live) {
+                      delete next.live;
+                      delete next.liveIntervalMs;
+                    }
+                    change(next);
+                  }}
+                />
+              </div>
+            </EditorField>
+            {query.live && (
+              <EditorField label={QUERY_TEXT.liveInterval} tooltip={QUERY_TEXT.liveIntervalTooltip}>
+                <div data-testid={Selectors.query.liveInterval}>
+                  <RadioButtonGroup<number>
+                    options={LIVE_INTERVAL_OPTIONS}
+                    value={liveIntervalOf(query)}
+                    onChange={(value) => change({ ...query, liveIntervalMs: value })}
+                  />
+                </div>
+              </EditorField>
+            )}
+          </EditorRow>
+        )}
         {(configured.error || problems.length > 0) && (
           <Stack direction="column" gap={1} data-testid={Selectors.query.problems}>
             {configured.error && (
