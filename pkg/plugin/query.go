@@ -18,8 +18,10 @@ import (
 
 // What each query type reads from a node, in one round trip.
 var (
-	cardRequest     = node.Request{Sections: []string{"persistence", "replication"}, RewriteTrigger: true}
-	rawRequest      = node.Request{Sections: []string{"persistence"}}
+	cardRequest = node.Request{Sections: []string{"persistence", "replication"}, RewriteTrigger: true}
+	// rawRequest reads what the card reads, though the raw frame shows only persistence: so a raw
+	// table and the cards beside it share one read whichever asks first.
+	rawRequest      = cardRequest
 	siblingsRequest = node.Request{Sections: []string{"server", "memory", "persistence", "replication"}}
 )
 
