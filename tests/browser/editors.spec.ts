@@ -103,16 +103,17 @@ for (const theme of ['dark', 'light'] as const) {
     await page.getByText('Consecutive rewrite failures', { exact: true }).click();
     await expect(page.getByLabel(QUERY_TEXT.metric)).toHaveValue('Consecutive rewrite failures');
 
-    const result = await state<{ query: object; runs: number; changes: object[]; requests: string[] }>(
-      page,
-      'harness-query'
-    );
-    expect(result.query).toEqual({
-      refId: 'A',
-      queryType: 'alerting',
-      nodes: ['cache-replica'],
-      metric: 'aof_rewrites_consecutive_failures',
-    });
+    // The combobox shows the choice before its onChange has reached the harness: poll the state.
+    type Harness = { query: object; runs: number; changes: object[]; requests: string[] };
+    await expect
+      .poll(async () => (await state<Harness>(page, 'harness-query')).query)
+      .toEqual({
+        refId: 'A',
+        queryType: 'alerting',
+        nodes: ['cache-replica'],
+        metric: 'aof_rewrites_consecutive_failures',
+      });
+    const result = await state<Harness>(page, 'harness-query');
     // One change and one run per choice: type, node, metric.
     expect(result.changes).toHaveLength(3);
     expect(result.runs).toBe(3);
