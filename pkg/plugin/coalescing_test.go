@@ -127,3 +127,42 @@ func TestSteadyPollingOpensNoNewConnections(t *testing.T) {
 		t.Errorf("with coalescing off, 20 rounds made only %d INFO calls", calls)
 	}
 }
+
+func TestIdenticalConcurrentQueriesShareOneAnswerWithTheirOwnRefIDs(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q,"name":"cache"}],"coalesceWindowMs":0}`, server.Addr), nil)
+	const n = 20
+	var queries []backend.DataQuery
+	for i := range n {
+		queries = append(queries, backend.DataQuery{RefID: fmt.Sprintf("Q%d", i), QueryType: "card", JSON: json.RawMessage(`{"refId":"ignored","nodes":["cache"]}`)})
+	}
+	var wg sync.WaitGroup
+	responses := make([]*backend.QueryDataResponse, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			responses[i], err = ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: queries[i : i+1]})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			// As the gRPC server does, concurrently: it writes the refId into each frame.
+			if _, err := (backend.ConvertToProtobuf{}).QueryDataResponse(backend.DataFrameFormat_ARROW, responses[i]); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, response := range responses {
+		refID := fmt.Sprintf("Q%d", i)
+		frames := response.Responses[refID].Frames
+		if len(frames) != 1 || frames[0].RefID != refID {
+			t.Fatalf("%s: frames %v: each query must get its own frame carrying its own refId", refID, frames)
+		}
+		if status, _ := frames[0].Fields[3].ConcreteAt(0); status != "ok" || frames[0].Fields[3].Name != "status" {
+			t.Fatalf("%s: status %v", refID, status)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type Datasource struct {
 	settingsErr error
 	pool        *node.Pool
 	mux         *datasource.QueryTypeMux
+	shared      sharedAnswers
 	// liveIntervalFloor lowers the shortest live push interval (liveIntervalMin) for tests; zero
 	// in production.
 	liveIntervalFloor time.Duration

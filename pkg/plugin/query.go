@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -86,12 +87,18 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery, handler query
 	if err != nil {
 		return badQuery(err)
 	}
-	selection, err := d.pool.Select(ctx, query.Nodes)
+	key, err := json.Marshal(query) // the parsed query, so refId and Grafana's own keys do not count
 	if err != nil {
 		return badQuery(err)
 	}
-	readings := d.pool.Read(ctx, selection, handler.request)
-	return backend.DataResponse{Frames: frames.WithDiscoveryProblems(handler.frames(query, readings), selection.Problems())}
+	return d.shared.answer(ctx, q.QueryType+" "+string(key), func() backend.DataResponse {
+		selection, err := d.pool.Select(ctx, query.Nodes)
+		if err != nil {
+			return badQuery(err)
+		}
+		readings := d.pool.Read(ctx, selection, handler.request)
+		return backend.DataResponse{Frames: frames.WithDiscoveryProblems(handler.frames(query, readings), selection.Problems())}
+	})
 }
 
 // badQuery is a query the user or administrator must fix: downstream of the plugin.
