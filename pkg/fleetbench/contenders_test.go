@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 )
 
 // A poller polls every node of the fleet once per poll.
@@ -94,7 +95,7 @@ type pluginPoller struct {
 	nodes   int
 	queries int
 	process int
-	stderr  *tailBuffer
+	stderr  *redistest.LogTail
 }
 
 // buildPlugin compiles the plugin's main package (pkg/) as the release build does, without -race:
@@ -151,7 +152,7 @@ func pluginJSONData(f *fleet, concurrency int, coalesceWindowMs *int) ([]byte, e
 }
 
 func newPluginPoller(binary string, f *fleet, jsonData []byte, queries int) (*pluginPoller, error) {
-	p := &pluginPoller{nodes: len(f.servers), queries: queries, stderr: &tailBuffer{max: 64 << 10}}
+	p := &pluginPoller{nodes: len(f.servers), queries: queries, stderr: redistest.NewLogTail(64 << 10)}
 	host, err := pluginhost.Start(binary, p.stderr, io.Discard)
 	if err != nil {
 		return nil, fmt.Errorf("%w; plugin stderr:\n%s", err, p.stderr)
@@ -384,7 +385,7 @@ func exporterFlags(binary, listen, closedAddr string) []string {
 type exporterPoller struct {
 	cmd         *exec.Cmd
 	done        chan struct{}
-	logs        *tailBuffer
+	logs        *redistest.LogTail
 	base        string
 	client      *http.Client
 	targets     []string
@@ -398,7 +399,7 @@ func newExporterPoller(binary, closedAddr string, f *fleet, concurrency int) (*e
 	}
 	listen := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	p := &exporterPoller{
-		logs:        &tailBuffer{max: 64 << 10},
+		logs:        redistest.NewLogTail(64 << 10),
 		base:        "http://" + listen,
 		concurrency: concurrency,
 		done:        make(chan struct{}),

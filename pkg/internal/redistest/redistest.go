@@ -642,6 +642,14 @@ func (s *Server) stop(tb testing.TB) {
 	})
 }
 
+// NewLogTail returns a writer that keeps the last max bytes written to it,
+// for other harnesses' child processes (the fleet benchmark's plugin and
+// exporter logs).
+func NewLogTail(max int) *LogTail { return &tailBuffer{max: max} }
+
+// LogTail is a tailBuffer.
+type LogTail = tailBuffer
+
 // tailBuffer keeps the last max bytes written: enough of the server log
 // to explain a failure without holding 50 full logs in memory.
 type tailBuffer struct {
