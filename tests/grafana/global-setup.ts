@@ -39,6 +39,9 @@ export default async function globalSetup() {
   if (process.env.GRAFANA_E2E_SKIP_FRONTEND_BUILD !== '1') {
     run('npm', ['run', 'build']);
   }
+  // Build (or find cached) Grafana before any node is put in its state: a held rewrite lasts
+  // 100 s per key, and a first Grafana build takes minutes.
+  run('bash', ['scripts/grafana-server.sh', 'build']);
   const pluginsDir = mkdtempSync(join(tmpdir(), 'persistwatch-e2e-plugins-'));
   cpSync(join(repoRoot, 'dist'), join(pluginsDir, 'persistwatch-redis-datasource'), { recursive: true });
 
