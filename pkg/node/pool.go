@@ -161,6 +161,10 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 		PipelinePoolSize: -1,
 		PoolTimeout:      budget,
 		MinIdleConns:     0,
+		// go-redis sizes both buffers at 32 KiB: 64 MB for a thousand nodes. Our commands are a
+		// line and our replies a few KiB (a longer reply is read straight through).
+		ReadBufferSize:  8 << 10,
+		WriteBufferSize: 1 << 10,
 	}
 	if s.TLS.Enabled || n.TLS {
 		options.TLSConfig = s.TLS.ConfigFor(n.Host())

@@ -19,6 +19,8 @@ import (
 type legacyServer struct {
 	mu       sync.Mutex
 	commands []string
+	// padding is extra INFO text before the AOF fields, for replies longer than the buffers.
+	padding string
 }
 
 func (s *legacyServer) serve(t *testing.T) string {
@@ -54,7 +56,7 @@ func (s *legacyServer) answer(conn net.Conn) {
 		var out string
 		switch {
 		case command == "INFO":
-			body := "# Persistence\r\naof_enabled:1\r\naof_last_bgrewrite_status:ok\r\n# Replication\r\nrole:master\r\n"
+			body := s.padding + "# Persistence\r\naof_enabled:1\r\naof_last_bgrewrite_status:ok\r\n# Replication\r\nrole:master\r\n"
 			out = fmt.Sprintf("$%d\r\n%s\r\n", len(body), body)
 		case strings.HasPrefix(command, "INFO "):
 			out = "-ERR syntax error\r\n"
@@ -159,4 +161,25 @@ func names(nodes []settings.Node) string {
 		result = append(result, n.Name)
 	}
 	return strings.Join(result, " ")
+}
+
+func TestRepliesLongerThanTheReadBufferAreReadWhole(t *testing.T) {
+	server := &legacyServer{padding: "# Modules\r\n" + strings.Repeat("module:name=padding,ver=1,api=1,filters=0,usedby=[],using=[],options=[]\r\n", 3000)}
+	address := server.serve(t)
+	pool := NewPool(settings.Settings{
+		Nodes:          []settings.Node{{Name: "big", Address: address, Network: "tcp", Dial: address}},
+		ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1,
+	})
+	t.Cleanup(func() { pool.Close() })
+	everyNode, err := pool.Select(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reading := pool.Read(context.Background(), everyNode, Request{Sections: []string{"persistence"}})[0]
+	if reading.Err != nil {
+		t.Fatalf("a %d KiB reply: %v", len(server.padding)>>10, reading.Err)
+	}
+	if status, _ := reading.Info.String("aof_last_bgrewrite_status"); status != "ok" || len(reading.Info.Section("modules")) != 3000 {
+		t.Fatalf("a long reply was cut: status %q, %d module lines", status, len(reading.Info.Section("modules")))
+	}
 }
