@@ -104,14 +104,19 @@ func (d *clusterDiscovery) fromShards(shards []redis.ClusterShard) []settings.No
 			if host == "" || host == "?" {
 				host = member.IP
 			}
-			port := member.Port
-			if (d.pool.settings.TLS.Enabled && member.TLSPort > 0) || port == 0 {
+			port, tlsOnly := member.Port, false
+			switch {
+			case d.tlsOn() && member.TLSPort > 0:
 				port = member.TLSPort
+			case port == 0 && member.TLSPort > 0:
+				port, tlsOnly = member.TLSPort, true // dialled with TLS: never AUTH in clear to a TLS port
 			}
 			if host == "" || port == 0 {
 				continue // no address announced yet (handshake)
 			}
-			nodes = append(nodes, d.node(net.JoinHostPort(host, strconv.FormatInt(port, 10)), member.Role, label))
+			n := d.node(net.JoinHostPort(host, strconv.FormatInt(port, 10)), member.Role, label)
+			n.TLS = n.TLS || tlsOnly
+			nodes = append(nodes, n)
 		}
 	}
 	sortNodes(nodes)
@@ -130,10 +135,12 @@ func (d *clusterDiscovery) fromClusterNodes(text string) []settings.Node {
 		if len(fields) < 8 || strings.Contains(fields[2], "noaddr") || strings.Contains(fields[2], "handshake") {
 			continue
 		}
-		address, _, _ := strings.Cut(fields[1], "@")
-		if strings.HasPrefix(address, ":") {
+		hostPort, _, _ := strings.Cut(fields[1], "@")
+		colon := strings.LastIndexByte(hostPort, ':') // IPv6 hosts are printed without brackets
+		if colon <= 0 {
 			continue
 		}
+		address := net.JoinHostPort(hostPort[:colon], hostPort[colon+1:])
 		role := "replica"
 		if strings.Contains(fields[2], "master") {
 			role = "primary"
@@ -163,6 +170,10 @@ func (d *clusterDiscovery) fromClusterNodes(text string) []settings.Node {
 	}
 	sortNodes(nodes)
 	return nodes
+}
+
+func (d *clusterDiscovery) tlsOn() bool {
+	return d.pool.settings.TLS.Enabled || d.pool.settings.SeedsUseTLS()
 }
 
 func (d *clusterDiscovery) node(announced, role, shard string) settings.Node {

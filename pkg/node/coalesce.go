@@ -20,16 +20,27 @@ type flight struct {
 	done     chan struct{}
 	reading  Reading
 	answered time.Time // zero while in flight
+	cutShort bool      // the first caller's deadline ended the read: not an answer to share
 }
 
 // coalescedRead returns a shared reading when one is in flight or fresh, else reads. The read
 // itself does not stop when its first caller goes away, since others may be waiting on it; it is
-// bounded by the node's timeout and by the first caller's deadline.
+// bounded by the node's timeout and by the first caller's deadline. A read cut short by that
+// deadline is nobody else's answer: it is not kept, and those waiting on it read again.
 func (c *client) coalescedRead(ctx context.Context, request Request, timeout, window time.Duration) Reading {
+	if ctx.Err() != nil {
+		return Reading{Err: Classify(ctx.Err()), At: time.Now()}
+	}
+	if request.Fresh {
+		window = 0
+	}
 	f, lead := c.flights.join(request, window)
 	if !lead {
 		select {
 		case <-f.done:
+			if f.cutShort {
+				return c.coalescedRead(ctx, request, timeout, window)
+			}
 			return f.reading
 		case <-ctx.Done():
 			return Reading{Err: Classify(ctx.Err()), At: time.Now()}
@@ -42,7 +53,7 @@ func (c *client) coalescedRead(ctx context.Context, request Request, timeout, wi
 	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	f.reading = c.read(readCtx, request)
 	cancel()
-	c.flights.land(f)
+	c.flights.land(f, budget < timeout && f.reading.Err != nil && f.reading.Err.Kind == KindTimeout)
 	return f.reading
 }
 
@@ -71,10 +82,13 @@ func (s *coalescer) join(request Request, window time.Duration) (*flight, bool) 
 	return f, true
 }
 
-func (s *coalescer) land(f *flight) {
+func (s *coalescer) land(f *flight, cutShort bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f.answered = time.Now()
+	f.answered, f.cutShort = time.Now(), cutShort
+	if cutShort {
+		s.flights = slices.DeleteFunc(s.flights, func(kept *flight) bool { return kept == f })
+	}
 	close(f.done)
 }
 

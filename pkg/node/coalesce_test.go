@@ -20,7 +20,7 @@ func TestAReadInFlightIsShared(t *testing.T) {
 	if lead || second != first {
 		t.Fatal("a read overlapping one in flight must wait for it, even with a zero window")
 	}
-	flights.land(first)
+	flights.land(first, false)
 	select {
 	case <-second.done:
 	default:
@@ -34,7 +34,7 @@ func TestAReadInFlightIsShared(t *testing.T) {
 func TestAnAnswerIsSharedOnlyWithinTheWindow(t *testing.T) {
 	var flights coalescer
 	first, _ := flights.join(cardRead, time.Hour)
-	flights.land(first)
+	flights.land(first, false)
 	if shared, lead := flights.join(cardRead, time.Hour); lead || shared != first {
 		t.Fatal("an answer within the window must be shared")
 	}

@@ -68,3 +68,26 @@ redis-b.internal:6379 dial=redis-b.internal:6379 primary [8192-16383]`
 		t.Fatalf("with TLS on, the TLS port is dialled: %s", describe(withTLS))
 	}
 }
+
+func TestDiscoveredNodesNeverGetThePasswordInClear(t *testing.T) {
+	tlsOnly := []redis.ClusterShard{{Slots: []redis.SlotRange{{Start: 0, End: 16383}}, Nodes: []redis.Node{
+		{IP: "10.0.0.1", Port: 0, TLSPort: 6380, Role: "master"},
+	}}}
+	if n := clusterWith(settings.Settings{}).fromShards(tlsOnly)[0]; n.Address != "10.0.0.1:6380" || !n.TLS {
+		t.Fatalf("a member with only a TLS port must be dialled with TLS: %+v", n)
+	}
+	seeds := settings.Settings{Nodes: []settings.Node{{Address: "rediss://seed:6379", Dial: "seed:6379", Network: "tcp", TLS: true}}}
+	plain := []redis.ClusterShard{{Slots: []redis.SlotRange{{Start: 0, End: 16383}}, Nodes: []redis.Node{
+		{IP: "10.0.0.2", Port: 6379, Role: "master"},
+	}}}
+	if n := clusterWith(seeds).fromShards(plain)[0]; !n.TLS {
+		t.Fatalf("a rediss:// seed means TLS for every discovered node: %+v", n)
+	}
+}
+
+func TestClusterNodesWithIPv6Addresses(t *testing.T) {
+	text := "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 2001:db8::1:30001@31001 myself,master - 0 0 1 connected 0-16383\n"
+	if got := describe(clusterWith(settings.Settings{}).fromClusterNodes(text)); got != "[2001:db8::1]:30001 dial=[2001:db8::1]:30001 primary [0-16383]" {
+		t.Fatalf("got %q", got)
+	}
+}

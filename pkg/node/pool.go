@@ -25,6 +25,9 @@ type Request struct {
 	Sections []string
 	// RewriteTrigger also reads auto-aof-rewrite-percentage and -min-size, in the same round trip.
 	RewriteTrigger bool
+	// Fresh shares only a read in flight, never an earlier answer: for samples taken at an
+	// interval, which must not repeat a reading.
+	Fresh bool
 }
 
 // Reading is what one node answered, or why it did not.
@@ -188,7 +191,7 @@ func (p *Pool) lockedClientFor(n settings.Node) *client {
 
 // clientFor returns the node's client, creating it on first use. Callers hold refreshMu.
 func (p *Pool) clientFor(n settings.Node) *client {
-	key := n.Network + " " + n.Dial
+	key := n.Network + " " + n.Dial + " tls=" + strconv.FormatBool(n.TLS)
 	if c, ok := p.clients[key]; ok {
 		return c
 	}
@@ -318,7 +321,7 @@ func (p *Pool) Select(ctx context.Context, filter []string) (Selection, error) {
 			verb, known = "discover", "discovered"
 		}
 		return Selection{}, fmt.Errorf("node filter names %s, which this data source does not %s; %s nodes: %s",
-			strings.Join(unknown, ", "), verb, known, strings.Join(t.names(), ", "))
+			strings.Join(unknown, ", "), verb, known, t.someNames(20))
 	}
 	return Selection{topology: t, indexes: selected}, nil
 }
@@ -340,12 +343,16 @@ func (t *Topology) indexOf(nameOrAddress string) int {
 	return -1
 }
 
-func (t *Topology) names() []string {
-	names := make([]string, len(t.Nodes))
-	for i, n := range t.Nodes {
-		names[i] = strconv.Quote(n.Name)
+// someNames lists up to max node names, so that an error about a thousand-node fleet stays short.
+func (t *Topology) someNames(max int) string {
+	var names []string
+	for _, n := range t.Nodes[:min(max, len(t.Nodes))] {
+		names = append(names, strconv.Quote(n.Name))
 	}
-	return names
+	if len(t.Nodes) > max {
+		names = append(names, fmt.Sprintf("and %d more", len(t.Nodes)-max))
+	}
+	return strings.Join(names, ", ")
 }
 
 // Read reads the selected nodes concurrently, at most MaxConcurrency at once, each within its own
@@ -356,6 +363,10 @@ func (p *Pool) Read(ctx context.Context, selection Selection, request Request) [
 	readings := make([]Reading, len(selection.indexes))
 	readOne := func(i int) {
 		index := selection.indexes[i]
+		if ctx.Err() != nil { // the caller left: the nodes not read yet are not read at all
+			readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Classify(ctx.Err()), At: time.Now()}
+			return
+		}
 		readings[i] = selection.topology.clients[index].coalescedRead(ctx, request, p.timeout, p.window)
 		readings[i].Node = selection.topology.Nodes[index]
 	}

@@ -21,6 +21,8 @@ type legacyServer struct {
 	commands []string
 	// padding is extra INFO text before the AOF fields, for replies longer than the buffers.
 	padding string
+	// delay holds every INFO answer back, for a slow server.
+	delay time.Duration
 }
 
 func (s *legacyServer) serve(t *testing.T) string {
@@ -56,6 +58,7 @@ func (s *legacyServer) answer(conn net.Conn) {
 		var out string
 		switch {
 		case command == "INFO":
+			time.Sleep(s.delay)
 			body := s.padding + "# Persistence\r\naof_enabled:1\r\naof_last_bgrewrite_status:ok\r\n# Replication\r\nrole:master\r\n"
 			out = fmt.Sprintf("$%d\r\n%s\r\n", len(body), body)
 		case strings.HasPrefix(command, "INFO "):
@@ -181,5 +184,59 @@ func TestRepliesLongerThanTheReadBufferAreReadWhole(t *testing.T) {
 	}
 	if status, _ := reading.Info.String("aof_last_bgrewrite_status"); status != "ok" || len(reading.Info.Section("modules")) != 3000 {
 		t.Fatalf("a long reply was cut: status %q, %d module lines", status, len(reading.Info.Section("modules")))
+	}
+}
+
+func legacyPool(t *testing.T, server *legacyServer, window time.Duration) (*Pool, Selection) {
+	t.Helper()
+	address := server.serve(t)
+	pool := NewPool(settings.Settings{
+		Nodes:          []settings.Node{{Name: "slow", Address: address, Network: "tcp", Dial: address}},
+		ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1, CoalesceWindow: window,
+	})
+	t.Cleanup(func() { pool.Close() })
+	everyNode, err := pool.Select(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, everyNode
+}
+
+func TestAReadCutShortByItsCallersDeadlineIsNotSharedWithTheNext(t *testing.T) {
+	server := &legacyServer{delay: 200 * time.Millisecond}
+	pool, everyNode := legacyPool(t, server, time.Hour)
+	hurried, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if first := pool.Read(hurried, everyNode, Request{}); first[0].Err == nil || first[0].Err.Kind != KindTimeout {
+		t.Fatalf("a 20 ms deadline on a 200 ms server: %+v, want a timeout", first[0])
+	}
+	if second := pool.Read(context.Background(), everyNode, Request{}); second[0].Err != nil {
+		t.Fatalf("the next caller, with time to wait, got the first caller's timeout: %v", second[0].Err)
+	}
+}
+
+func TestACancelledQueryReadsNoNode(t *testing.T) {
+	server := &legacyServer{}
+	pool, everyNode := legacyPool(t, server, 0)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if reading := pool.Read(cancelled, everyNode, Request{})[0]; reading.Err == nil {
+		t.Fatalf("a cancelled query got a reading: %+v", reading)
+	}
+	if sent := server.sent("INFO"); len(sent) != 0 {
+		t.Fatalf("a cancelled query still sent %q", sent)
+	}
+}
+
+func TestFreshReadsNeverRepeatAnEarlierAnswer(t *testing.T) {
+	server := &legacyServer{}
+	pool, everyNode := legacyPool(t, server, time.Hour)
+	for range 3 {
+		if reading := pool.Read(context.Background(), everyNode, Request{Fresh: true})[0]; reading.Err != nil {
+			t.Fatal(reading.Err)
+		}
+	}
+	if sent := server.sent("INFO"); len(sent) != 3 {
+		t.Fatalf("3 fresh reads within the window sent %d INFO, want 3", len(sent))
 	}
 }

@@ -43,6 +43,7 @@ func (d *sentinelDiscovery) close() error {
 
 func (d *sentinelDiscovery) discover(ctx context.Context, _ *Topology) ([]settings.Node, []Problem) {
 	var problems []Problem
+	var partial []settings.Node
 	for i, sentinel := range d.sentinels {
 		source := "sentinel " + d.pool.settings.Nodes[i].Address
 		nodes, unknownMasters, err := d.ask(ctx, sentinel)
@@ -54,9 +55,18 @@ func (d *sentinelDiscovery) discover(ctx context.Context, _ *Topology) ([]settin
 			problems = append(problems, Problem{Source: source, Err: &Error{Kind: KindRedis,
 				Detail: fmt.Sprintf("monitors no master named %q; check sentinelMasters against SENTINEL MASTERS", name)}})
 		}
-		return nodes, problems
+		if len(nodes) == 0 && len(unknownMasters) == 0 {
+			problems = append(problems, Problem{Source: source, Err: &Error{Kind: KindRedis, Detail: "monitors no master"}})
+		}
+		if len(nodes) > 0 && len(unknownMasters) == 0 {
+			return nodes, problems
+		}
+		// A sentinel that knows fewer masters than asked for: the next one may know them all.
+		if len(nodes) > len(partial) {
+			partial = nodes
+		}
 	}
-	return nil, problems
+	return partial, problems
 }
 
 // ask reads the masters (all, or the configured names) and each master's replicas from one

@@ -289,3 +289,14 @@ func checkHealth(t *testing.T, ds *Datasource) string {
 	}
 	return health.Message + "\n" + string(health.JSONDetails)
 }
+
+func TestRealSentinelMasterNamesItDoesNotMonitorAreReportedBesideTheOnesItDoes(t *testing.T) {
+	group := redistest.StartSentinelGroup(t, redistest.SentinelOptions{Replicas: 1, Sentinels: 1})
+	sentinel := group.Sentinels[0].Addr
+	ds := discoveryDatasource(t, map[string]any{"discovery": "sentinel", "nodes": []nodeSpec{{Address: sentinel}},
+		"sentinelMasters": []string{group.MasterName, "not-monitored"}}, nil)
+	_, _, frame := cardRows(t, ds)
+	if frame.Rows() != 2 || !hasNotice(frame, "discovery: sentinel "+sentinel+": redis_error: monitors no master named \"not-monitored\"") {
+		t.Fatalf("%d rows, notices %+v: want the monitored master and its replica, and a notice for the other name", frame.Rows(), frame.Meta.Notices)
+	}
+}

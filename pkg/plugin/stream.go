@@ -35,6 +35,10 @@ const (
 	liveIntervalMax = time.Minute
 )
 
+// liveRequest is the card's read, never answered from an earlier reading: each sample is a
+// reading of its own (reads in flight are still shared, e.g. with a panel refreshing now).
+var liveRequest = node.Request{Sections: cardRequest.Sections, RewriteTrigger: true, Fresh: true}
+
 var growthPath = regexp.MustCompile(`^growth/([1-9][0-9]{0,5})(?:/([0-9a-f]{16}))?$`)
 
 // growthChannel is a validated channel: which nodes RunStream reads and how often.
@@ -165,7 +169,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 			}
 		}
 		at := time.Now()
-		readings := d.pool.Read(ctx, selection, cardRequest)
+		readings := d.pool.Read(ctx, selection, liveRequest)
 		if ctx.Err() != nil {
 			return nil // cancelled during the read: its failures are ours, not the nodes'
 		}

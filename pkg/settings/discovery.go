@@ -70,5 +70,16 @@ func (s Settings) Discovered(announced string) Node {
 	if mapped, ok := s.AddressMap[announced]; ok {
 		dial = mapped
 	}
-	return Node{Name: announced, Address: announced, Network: "tcp", Dial: dial}
+	return Node{Name: announced, Address: announced, Network: "tcp", Dial: dial, TLS: s.SeedsUseTLS()}
+}
+
+// SeedsUseTLS: a rediss:// seed or sentinel means the whole deployment speaks TLS, so discovered
+// nodes get it too and the password never crosses the network in clear.
+func (s Settings) SeedsUseTLS() bool {
+	for _, n := range s.Nodes {
+		if n.TLS {
+			return true
+		}
+	}
+	return false
 }

@@ -190,6 +190,9 @@ func duration(field string, ms *int64, fallback, least, most time.Duration) (tim
 	if ms == nil {
 		return fallback, nil
 	}
+	if *ms > int64(most/time.Millisecond) { // before multiplying, which could overflow
+		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("%d ms is longer than the %d ms allowed", *ms, most.Milliseconds())}
+	}
 	value := time.Duration(*ms) * time.Millisecond
 	if value < least {
 		adjective := "positive"
@@ -197,9 +200,6 @@ func duration(field string, ms *int64, fallback, least, most time.Duration) (tim
 			adjective = "non-negative"
 		}
 		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("%d is not a %s number of milliseconds; leave it empty for the default %d", *ms, adjective, fallback.Milliseconds())}
-	}
-	if value > most {
-		return 0, &FieldError{Field: field, Problem: fmt.Sprintf("%d ms is longer than the %d ms allowed", *ms, most.Milliseconds())}
 	}
 	return value, nil
 }

@@ -110,6 +110,7 @@ func TestLoadRejectsBadSettingsNamingTheField(t *testing.T) {
 		{"cluster without seeds", `{"discovery":"cluster"}`, nil, "nodes", "at least one seed"},
 		{"sentinel without sentinels", `{"discovery":"sentinel","nodes":[]}`, nil, "nodes", "at least one sentinel"},
 		{"cluster seed is a socket", `{"discovery":"cluster","nodes":[{"address":"/run/redis.sock"}]}`, nil, "nodes[0].address", "needs host:port"},
+		{"window that would overflow a duration", `{"nodes":[{"address":"a:1"}],"coalesceWindowMs":18446744073711000}`, nil, "coalesceWindowMs", "longer than the 60000 ms allowed"},
 		{"negative coalescing window", `{"nodes":[{"address":"a:1"}],"coalesceWindowMs":-1}`, nil, "coalesceWindowMs", "-1 is not a non-negative number"},
 		{"discovery interval too short", `{"discovery":"cluster","nodes":[{"address":"a:1"}],"discoveryIntervalMs":10}`, nil, "discoveryIntervalMs", "not a positive number"},
 		{"address map to a url", `{"discovery":"cluster","nodes":[{"address":"a:1"}],"addressMap":[{"from":"10.0.0.1:6379","to":"redis://b:1"}]}`, nil, "addressMap[0].to", "not host:port"},
