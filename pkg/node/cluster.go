@@ -37,7 +37,11 @@ func (d *clusterDiscovery) discover(ctx context.Context, known *Topology) ([]set
 	return nil, problems
 }
 
-// sources lists whom to ask: known primaries, known replicas, then the configured seeds.
+// knownSourcesTried bounds how many known nodes are asked before the seeds: when a whole
+// cluster moved (pods rescheduled), each dead address costs a timeout.
+const knownSourcesTried = 3
+
+// sources lists whom to ask: a few known nodes, primaries first, then the configured seeds.
 func (d *clusterDiscovery) sources(known *Topology) []settings.Node {
 	var primaries, others []settings.Node
 	if known != nil {
@@ -50,6 +54,7 @@ func (d *clusterDiscovery) sources(known *Topology) []settings.Node {
 		}
 	}
 	sources := append(primaries, others...)
+	sources = sources[:min(knownSourcesTried, len(sources))]
 	asked := map[string]bool{}
 	for _, n := range sources {
 		asked[n.Dial] = true
