@@ -1,8 +1,10 @@
 package node
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -89,5 +91,16 @@ func TestClusterNodesWithIPv6Addresses(t *testing.T) {
 	text := "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 2001:db8::1:30001@31001 myself,master - 0 0 1 connected 0-16383\n"
 	if got := describe(clusterWith(settings.Settings{}).fromClusterNodes(text)); got != "[2001:db8::1]:30001 dial=[2001:db8::1]:30001 primary [0-16383]" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+func TestAFilterBeforeAnyNodeIsDiscoveredSaysWhy(t *testing.T) {
+	pool := NewPool(settings.Settings{Discovery: settings.DiscoveryCluster, DiscoveryInterval: time.Minute,
+		Nodes:          []settings.Node{{Name: "seed", Address: "127.0.0.1:1", Network: "tcp", Dial: "127.0.0.1:1"}},
+		ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1})
+	t.Cleanup(func() { pool.Close() })
+	_, err := pool.Select(context.Background(), []string{"10.0.0.1:6379"})
+	if err == nil || !strings.Contains(err.Error(), "discovery has found no node yet") || !strings.Contains(err.Error(), "cluster seed 127.0.0.1:1: refused") {
+		t.Fatalf("err = %v", err)
 	}
 }

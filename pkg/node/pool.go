@@ -302,6 +302,14 @@ func (p *Pool) Select(ctx context.Context, filter []string) (Selection, error) {
 	if len(filter) == 0 {
 		return t.all(), nil
 	}
+	if len(t.Nodes) == 0 && t.unresolved {
+		// Not "unknown node": no node is known yet, and the problems say why.
+		problems := make([]string, len(t.Problems))
+		for i, problem := range t.Problems {
+			problems[i] = problem.String()
+		}
+		return Selection{}, fmt.Errorf("discovery has found no node yet, so the node filter cannot be checked: %s", strings.Join(problems, "; "))
+	}
 	var selected []int
 	var unknown []string
 	taken := map[int]bool{}
