@@ -43,9 +43,19 @@ func TestProcFiguresOfThisProcess(t *testing.T) {
 	if _, err := procStatusKB(os.Getpid(), "NoSuchKey"); err == nil {
 		t.Error("a missing key was found")
 	}
-	spins, until := 0, time.Now().Add(200*time.Millisecond) // burn CPU so both clocks move
-	for time.Now().Before(until) {
-		spins++
+	// Burn 200 ms of this process's CPU, measured as CPU rather than wall time: on a busy machine
+	// 200 ms of wall time can be far less CPU.
+	start, err := selfCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spins := 0
+	for used := start; used-start < 200*time.Millisecond; spins++ {
+		if spins%100000 == 0 {
+			if used, err = selfCPU(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	t.Logf("%d spins", spins)
 	fromStat, err := procCPU(os.Getpid())
