@@ -29,7 +29,7 @@ type flight struct {
 // deadline is nobody else's answer: it is not kept, and those waiting on it read again.
 func (c *client) coalescedRead(ctx context.Context, request Request, timeout, window time.Duration) Reading {
 	if ctx.Err() != nil {
-		return Reading{Err: Classify(ctx.Err()), At: time.Now()}
+		return Reading{Err: Classify(ctx.Err())}
 	}
 	if request.Fresh {
 		window = 0
@@ -43,7 +43,7 @@ func (c *client) coalescedRead(ctx context.Context, request Request, timeout, wi
 			}
 			return f.reading
 		case <-ctx.Done():
-			return Reading{Err: Classify(ctx.Err()), At: time.Now()}
+			return Reading{Err: Classify(ctx.Err())}
 		}
 	}
 	budget := timeout

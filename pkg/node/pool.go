@@ -33,9 +33,6 @@ type Request struct {
 // Reading is what one node answered, or why it did not.
 type Reading struct {
 	Node settings.Node
-	// At is when the node answered (or failed); a shared reading is never older than the
-	// coalescing window.
-	At   time.Time
 	Info info.Info
 	// Trigger is the server's automatic rewrite trigger; Known is false when CONFIG is refused.
 	Trigger RewriteTrigger
@@ -372,7 +369,7 @@ func (p *Pool) Read(ctx context.Context, selection Selection, request Request) [
 	readOne := func(i int) {
 		index := selection.indexes[i]
 		if ctx.Err() != nil { // the caller left: the nodes not read yet are not read at all
-			readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Classify(ctx.Err()), At: time.Now()}
+			readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Classify(ctx.Err())}
 			return
 		}
 		readings[i] = selection.topology.clients[index].coalescedRead(ctx, request, p.timeout, p.window)
@@ -407,9 +404,9 @@ func (c *client) read(ctx context.Context, request Request) Reading {
 		text, trigger, err = c.roundTrip(ctx, request)
 	}
 	if err != nil {
-		return Reading{Err: Classify(err), At: time.Now()}
+		return Reading{Err: Classify(err)}
 	}
-	return Reading{Info: info.Parse(text), Trigger: trigger, At: time.Now()}
+	return Reading{Info: info.Parse(text), Trigger: trigger}
 }
 
 // roundTrip sends INFO, and CONFIG GET when the cached trigger is due, in one pipeline: one

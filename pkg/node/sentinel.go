@@ -56,7 +56,8 @@ func (d *sentinelDiscovery) discover(ctx context.Context, _ *Topology) ([]settin
 				Detail: fmt.Sprintf("monitors no master named %q; check sentinelMasters against SENTINEL MASTERS", name)}})
 		}
 		if len(nodes) == 0 && len(unknownMasters) == 0 {
-			problems = append(problems, Problem{Source: source, Err: &Error{Kind: KindRedis, Detail: "monitors no master"}})
+			problems = append(problems, Problem{Source: source, Err: &Error{Kind: KindRedis,
+				Detail: "answers SENTINEL MASTERS with no master; check that this address is a sentinel (usually port 26379) of the group you want watched"}})
 		}
 		if len(nodes) > 0 && len(unknownMasters) == 0 {
 			return nodes, problems

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +178,14 @@ func TestRealClusterAddedNodeIsFoundWithoutARestart(t *testing.T) {
 		}
 		return nil
 	})
+	// The query editor's node filter and the node variable list what discovery found.
+	sender := &recordingSender{}
+	if err := ds.CallResource(context.Background(), &backend.CallResourceRequest{Path: "nodes", Method: http.MethodGet}, sender); err != nil {
+		t.Fatal(err)
+	}
+	if body := string(sender.responses[0].Body); strings.Count(body, `"address"`) != 4 || !strings.Contains(body, added.Addr) {
+		t.Fatalf("GET nodes = %s, want the 4 discovered nodes", body)
+	}
 }
 
 func TestRealSentinelGroupWithSeparateCredentialsFollowsAMasterSwitch(t *testing.T) {

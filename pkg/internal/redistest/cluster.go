@@ -328,14 +328,7 @@ func (c *Cluster) shards(tb testing.TB, s *Server) []Shard {
 	return out
 }
 
-func (c *Cluster) node(addr string) *Server {
-	for _, s := range c.Nodes {
-		if s.Addr == addr {
-			return s
-		}
-	}
-	return nil
-}
+func (c *Cluster) node(addr string) *Server { return serverAt(c.Nodes, addr) }
 
 // waitConverged waits until every live node says cluster_state:ok with all
 // slots served, every node sees the same nodes, roles and slots with no

@@ -642,6 +642,16 @@ func (s *Server) stop(tb testing.TB) {
 	})
 }
 
+// serverAt returns the server listening at addr, or nil.
+func serverAt(servers []*Server, addr string) *Server {
+	for _, s := range servers {
+		if s.Addr == addr {
+			return s
+		}
+	}
+	return nil
+}
+
 // NewLogTail returns a writer that keeps the last max bytes written to it,
 // for other harnesses' child processes (the fleet benchmark's plugin and
 // exporter logs).

@@ -279,14 +279,7 @@ func (g *SentinelGroup) Switch(tb testing.TB) *Server {
 	return next
 }
 
-func (g *SentinelGroup) node(addr string) *Server {
-	for _, s := range g.nodes {
-		if s.Addr == addr {
-			return s
-		}
-	}
-	return nil
-}
+func (g *SentinelGroup) node(addr string) *Server { return serverAt(g.nodes, addr) }
 
 // waitSettled waits until g.Master says role:master, every other live
 // data node is its replica with the link up and acknowledging the
