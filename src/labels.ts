@@ -31,9 +31,23 @@ export const QUERY_TYPE_TEXT: Record<QueryType, OptionText> = {
 
 /** One entry per alerting metric. */
 export const ALERT_METRIC_TEXT: Record<AlertMetric, OptionText> = {
+  aof_rewrite_failing: {
+    label: 'AOF rewrite failing (for alerts)',
+    description:
+      '1 when AOF is on and the last completed rewrite failed, else 0 (also when the node cannot be judged). Never null: alert with "> 0".',
+  },
+  aof_rewrite_stuck: {
+    label: 'AOF rewrite stuck (for alerts)',
+    description:
+      '1 when rewrites have failed at least twice in a row (Redis 7.0+), else 0. Never null: alert with "> 0".',
+  },
+  aof_write_failing: {
+    label: 'AOF write failing (for alerts)',
+    description: '1 when AOF is on and the last write or fsync failed, else 0. Never null: alert with "> 0".',
+  },
   aof_rewrite_ok: {
     label: 'AOF rewrite ok',
-    description: '1 when the last AOF rewrite succeeded, 0 when it failed; no value while AOF is off.',
+    description: '1 when the last AOF rewrite succeeded, 0 when it failed; no value when the node cannot be judged.',
   },
   aof_write_ok: {
     label: 'AOF write ok',

@@ -7,8 +7,15 @@ import { DataQuery } from '@grafana/schema';
 export const QUERY_TYPES = ['card', 'siblings', 'alerting', 'raw'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
-/** Series kinds of the `alerting` query type. An empty metric means all of them. */
+/**
+ * Series kinds of the `alerting` query type. An empty metric means all of them. The first three
+ * and node_up are never null (what alert rules should use); the others are null where a node
+ * cannot be judged.
+ */
 export const ALERT_METRICS = [
+  'aof_rewrite_failing',
+  'aof_rewrite_stuck',
+  'aof_write_failing',
   'aof_rewrite_ok',
   'aof_write_ok',
   'aof_rewrites_consecutive_failures',

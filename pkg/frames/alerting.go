@@ -33,6 +33,12 @@ func Alerting(cards []NodeCard, metric models.Metric) data.Frames {
 
 func signalValue(s state.Signals, metric models.Metric) *float64 {
 	switch metric {
+	case models.MetricRewriteFailing:
+		return &s.RewriteFailing
+	case models.MetricRewriteStuck:
+		return &s.RewriteStuck
+	case models.MetricWriteFailing:
+		return &s.WriteFailing
 	case models.MetricNodeUp:
 		return &s.NodeUp
 	case models.MetricAOFEnabled:

@@ -61,9 +61,14 @@ func TestCardFrameGolden(t *testing.T) {
 	experimental.CheckGoldenJSONResponse(t, "testdata", "card", &response, *update)
 }
 
+// An evidence metric (never null) and a measurement (null where the node cannot be judged).
 func TestAlertingFramesGolden(t *testing.T) {
-	response := backend.DataResponse{Frames: Alerting(cardsOf(fleet(t)), models.MetricRewriteOK)}
-	experimental.CheckGoldenJSONResponse(t, "testdata", "alerting-aof_rewrite_ok", &response, *update)
+	for _, metric := range []models.Metric{models.MetricRewriteFailing, models.MetricRewriteOK} {
+		t.Run(string(metric), func(t *testing.T) {
+			response := backend.DataResponse{Frames: Alerting(cardsOf(fleet(t)), metric)}
+			experimental.CheckGoldenJSONResponse(t, "testdata", "alerting-"+string(metric), &response, *update)
+		})
+	}
 }
 
 // discoveredFleet is a cluster shard (a primary and a replica that is down, whose role only the

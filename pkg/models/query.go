@@ -24,7 +24,15 @@ var QueryTypes = []QueryType{QueryCard, QueryAlerting, QueryRaw, QuerySiblings}
 // Metric names one alerting series.
 type Metric string
 
+// The evidence metrics are never null: 1 when the node reported the condition, 0 otherwise
+// (including nodes that cannot be judged), so a plain "> 0" threshold is right on every Grafana
+// version. The bundled rules use them and node_up. The others are measurements, null when the node
+// cannot be judged, for panels and history.
 const (
+	MetricRewriteFailing Metric = "aof_rewrite_failing"
+	MetricRewriteStuck   Metric = "aof_rewrite_stuck"
+	MetricWriteFailing   Metric = "aof_write_failing"
+
 	MetricNodeUp              Metric = "node_up"
 	MetricAOFEnabled          Metric = "aof_enabled"
 	MetricRewriteOK           Metric = "aof_rewrite_ok"
@@ -34,7 +42,7 @@ const (
 )
 
 // Metrics lists every alerting metric in the order frames are returned.
-var Metrics = []Metric{MetricNodeUp, MetricAOFEnabled, MetricRewriteOK, MetricWriteOK, MetricConsecutiveFailures, MetricGrowthRatio}
+var Metrics = []Metric{MetricRewriteFailing, MetricRewriteStuck, MetricWriteFailing, MetricNodeUp, MetricAOFEnabled, MetricRewriteOK, MetricWriteOK, MetricConsecutiveFailures, MetricGrowthRatio}
 
 // Query is the JSON a panel or alert rule sends, beyond Grafana's own keys.
 type Query struct {

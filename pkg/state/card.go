@@ -17,9 +17,9 @@ const (
 	StatusRestricted    Status = "restricted"  // answers, but refuses INFO or hides the AOF fields
 )
 
-// stuckAfter is how many failed rewrites in a row make an err "stuck" rather than transient: the
+// StuckAfter is how many failed rewrites in a row make an err "stuck" rather than transient: the
 // spec's "stuck on err across multiple rewrite attempts".
-const stuckAfter = 2
+const StuckAfter = 2
 
 // Card is one node's card: the status, a short reason, and the context beside it.
 type Card struct {

@@ -167,6 +167,35 @@ func TestAlertSignalsCannotFireForAOFOff(t *testing.T) {
 	}
 }
 
+// The evidence signals the bundled rules fire on: 1 only when the node reported the condition,
+// never null, 0 for every node that cannot be judged.
+func TestEvidenceSignalsFireOnlyOnEvidence(t *testing.T) {
+	tests := []struct {
+		name                                 string
+		reading                              node.Reading
+		rewriteFailing, rewriteStuck, writeF float64
+	}{
+		{"ok", with(), 0, 0, 0},
+		{"first failure: failing, not stuck", with("aof_last_bgrewrite_status", "err", "aof_rewrites_consecutive_failures", "1"), 1, 0, 0},
+		{"failing twice in a row: stuck", with("aof_last_bgrewrite_status", "err", "aof_rewrites_consecutive_failures", "2"), 1, 1, 0},
+		{"a rewrite running after a failure keeps the failure (stale by one)", with("aof_last_bgrewrite_status", "err", "aof_rewrite_in_progress", "1"), 1, 0, 0},
+		{"before 7.0 no counter: failing, stuck cannot be told", with("aof_last_bgrewrite_status", "err", "aof_rewrites_consecutive_failures", "-"), 1, 0, 0},
+		{"write err with rewrite ok", with("aof_last_write_status", "err"), 0, 0, 1},
+		{"AOF off with a stale err and a stale write err", with("aof_enabled", "0", "aof_last_bgrewrite_status", "err", "aof_rewrites_consecutive_failures", "3", "aof_last_write_status", "err"), 0, 0, 0},
+		{"unreachable", failed(node.KindRefused, "connection refused"), 0, 0, 0},
+		{"restricted", failed(node.KindInfoRefused, "ERR unknown command 'INFO'"), 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := SignalsOf(Evaluate(tt.reading))
+			got := [3]float64{s.RewriteFailing, s.RewriteStuck, s.WriteFailing}
+			if want := [3]float64{tt.rewriteFailing, tt.rewriteStuck, tt.writeF}; got != want {
+				t.Errorf("rewrite_failing rewrite_stuck write_failing = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
 func show[T int64 | float64](value *T) string {
 	if value == nil {
 		return "nil"

@@ -70,7 +70,7 @@ func withContext(f facts) Card {
 		RewriteInProgress:   isOne(f.rewriteInProgress),
 		RewriteScheduled:    isOne(f.rewriteScheduled),
 		ConsecutiveFailures: f.consecutiveFailures,
-		Stuck:               f.consecutiveFailures != nil && *f.consecutiveFailures >= stuckAfter,
+		Stuck:               f.consecutiveFailures != nil && *f.consecutiveFailures >= StuckAfter,
 		WriteStatus:         f.writeStatus,
 		CurrentSize:         f.currentSize,
 		BaseSize:            f.baseSize,

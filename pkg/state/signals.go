@@ -1,11 +1,22 @@
 package state
 
-// Signals are the card's numeric forms for alert rules. A nil value is sent as null and means
-// "cannot be judged" (AOF off, node unreadable, counter not reported), never 0 or 1. Grafana counts
-// NaN as firing, so rules must map null to the healthy value (reduce mode replaceNN, as the
-// provisioned rules do) or to NoData; NodeUp is never nil, so reachability has its own signal.
+// Signals are the card's numeric forms for alert rules and recording rules.
+//
+// The evidence signals (RewriteFailing, RewriteStuck, WriteFailing) are never null: 1 means the
+// node reported the condition, 0 means it did not, including every node that cannot be judged
+// (AOF off, restricted, unreachable). A plain "> 0" threshold is therefore right on every Grafana
+// version, whatever its reduce step does with null or NaN, and a node that cannot be judged never
+// fires. NodeUp is never null either: 0 is evidence that the node did not answer.
+//
+// The measurement signals (AOFEnabled, RewriteOK, WriteOK, ConsecutiveFailures,
+// GrowthOverTrigger) are nil, sent as null, when the node cannot be judged for them: they are for
+// panels and history, where "no value" must not read as 0 or 1.
 type Signals struct {
-	NodeUp              float64
+	NodeUp         float64
+	RewriteFailing float64
+	RewriteStuck   float64
+	WriteFailing   float64
+
 	AOFEnabled          *float64
 	RewriteOK           *float64
 	WriteOK             *float64
@@ -26,10 +37,16 @@ func SignalsOf(card Card) Signals {
 		signals.AOFEnabled = number(0)
 		return signals
 	}
+	failing := card.Status == StatusErr
+	writeFailing := card.WriteStatus != nil && *card.WriteStatus == "err"
+	signals.RewriteFailing = *flag(failing)
+	signals.RewriteStuck = *flag(failing && card.Stuck)
+	signals.WriteFailing = *flag(writeFailing)
+
 	signals.AOFEnabled = number(1)
-	signals.RewriteOK = flag(card.Status == StatusOK)
+	signals.RewriteOK = flag(!failing)
 	if card.WriteStatus != nil {
-		signals.WriteOK = flag(*card.WriteStatus == "ok")
+		signals.WriteOK = flag(!writeFailing)
 	}
 	if card.ConsecutiveFailures != nil {
 		signals.ConsecutiveFailures = number(float64(*card.ConsecutiveFailures))

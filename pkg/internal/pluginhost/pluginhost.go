@@ -112,27 +112,36 @@ func (h *Host) CheckHealth(ctx context.Context, pc backend.PluginContext) (*back
 // Query sends one query (refId A) as a panel would and returns its response.
 func (h *Host) Query(ctx context.Context, pc backend.PluginContext, queryType, model string) (backend.DataResponse, error) {
 	now := time.Now()
-	request := backend.ToProto().QueryDataRequest(&backend.QueryDataRequest{
+	decoded, err := h.QueryData(ctx, &backend.QueryDataRequest{
 		PluginContext: pc,
 		Queries: []backend.DataQuery{{
 			RefID: "A", QueryType: queryType, MaxDataPoints: 100, Interval: time.Minute,
 			TimeRange: backend.TimeRange{From: now.Add(-time.Hour), To: now}, JSON: json.RawMessage(model),
 		}},
 	})
-	response, err := h.data.QueryData(ctx, request)
 	if err != nil {
-		return backend.DataResponse{}, fmt.Errorf("QueryData %s %s: %w", queryType, model, err)
-	}
-	h.seen(response)
-	decoded, err := backend.FromProto().QueryDataResponse(response)
-	if err != nil {
-		return backend.DataResponse{}, fmt.Errorf("decoding the %s response: %w", queryType, err)
+		return backend.DataResponse{}, fmt.Errorf("%s %s: %w", queryType, model, err)
 	}
 	result, ok := decoded.Responses["A"]
 	if !ok || len(decoded.Responses) != 1 {
 		return backend.DataResponse{}, fmt.Errorf("got %d responses, want exactly refId A", len(decoded.Responses))
 	}
 	return result, nil
+}
+
+// QueryData sends a whole request, headers included, as Grafana's query service and its alert
+// evaluator do, and decodes the frames from Arrow.
+func (h *Host) QueryData(ctx context.Context, request *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	response, err := h.data.QueryData(ctx, backend.ToProto().QueryDataRequest(request))
+	if err != nil {
+		return nil, fmt.Errorf("QueryData: %w", err)
+	}
+	h.seen(response)
+	decoded, err := backend.FromProto().QueryDataResponse(response)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the QueryData response: %w", err)
+	}
+	return decoded, nil
 }
 
 // Resource calls a GET resource and returns the whole body.

@@ -1,16 +1,17 @@
-package plugin_test
+package hosttest
 
-// The provisioned files (data source, dashboard, alert rules) are checked here the way Grafana
-// reads them, and then every dashboard target and every alert query is sent through the real
-// backend, with the provisioned data source pointed at real redis-server processes in the ok, err
-// and n/a states. An external test package: it sees only what Grafana sees of the plugin.
+// The provisioned files (data source, dashboard, alert rules) are read as files, parsed strictly
+// by Grafana's published types, and their variables expanded as Grafana expands them. Then every
+// dashboard target and every alert-rule query goes through the plugin executable under the
+// plugin host (go-plugin, gRPC, protocol v2, as Grafana starts it) against real redis-server
+// processes in each state the card shows. Alert frames are read with Grafana's dataplane reader,
+// the one its server-side expressions use.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,15 +21,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-openapi/strfmt"
+	"github.com/grafana/dataplane/sdata/numeric"
+	"github.com/grafana/dataplane/sdata/reader"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	fdashboard "github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	alertmodels "github.com/grafana/grafana-openapi-client-go/models"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"go.yaml.in/yaml/v3"
 
 	pkgframes "github.com/persistwatch/redis-persistence-datasource/pkg/frames"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/plugin"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 const (
@@ -44,8 +51,6 @@ const (
 	cardPanelTitle   = "Last AOF Rewrite Status"
 	livePanelTitle   = "Live AOF growth"
 	exprDatasource   = "__expr__"
-	// stuckAfter mirrors pkg/state: from this many failures in a row an err is "stuck".
-	stuckAfter = 2
 )
 
 // The demo nodes, in the order the data source lists them, and the variable each address comes
@@ -66,18 +71,14 @@ func readRepoFile(t *testing.T, path string) []byte {
 	return raw
 }
 
-func pluginID(t *testing.T) string {
+// decodeYAMLStrictly rejects fields the target does not know, as a strict provisioning reader must.
+func decodeYAMLStrictly(t *testing.T, path string, target any) {
 	t.Helper()
-	var meta struct {
-		ID       string `json:"id"`
-		Includes []struct {
-			Type, Name, Path string
-		} `json:"includes"`
+	decoder := yaml.NewDecoder(bytes.NewReader(readRepoFile(t, path)))
+	decoder.KnownFields(true)
+	if err := decoder.Decode(target); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	if err := json.Unmarshal(readRepoFile(t, "src/plugin.json"), &meta); err != nil {
-		t.Fatal(err)
-	}
-	return meta.ID
 }
 
 // --- Grafana's provisioning interpolation -------------------------------------------------
@@ -115,42 +116,41 @@ func expandLikeGrafana(t *testing.T, value any, env map[string]string) any {
 
 // --- the provisioned data source ------------------------------------------------------------
 
-type provisionedDatasource struct {
+type provisionedDatasourceFile struct {
 	Name           string         `yaml:"name"`
 	Type           string         `yaml:"type"`
 	UID            string         `yaml:"uid"`
 	Access         string         `yaml:"access"`
 	OrgID          int64          `yaml:"orgId"`
+	IsDefault      bool           `yaml:"isDefault"`
+	Editable       bool           `yaml:"editable"`
 	JSONData       map[string]any `yaml:"jsonData"`
 	SecureJSONData map[string]any `yaml:"secureJsonData"`
 }
 
-func loadDatasourceFile(t *testing.T) provisionedDatasource {
+func loadDatasourceFile(t *testing.T) provisionedDatasourceFile {
 	t.Helper()
 	var file struct {
-		APIVersion  int                     `yaml:"apiVersion"`
-		Datasources []provisionedDatasource `yaml:"datasources"`
+		APIVersion  int                         `yaml:"apiVersion"`
+		Datasources []provisionedDatasourceFile `yaml:"datasources"`
 	}
-	if err := yaml.Unmarshal(readRepoFile(t, datasourcesFile), &file); err != nil {
-		t.Fatalf("%s: %v", datasourcesFile, err)
-	}
+	decodeYAMLStrictly(t, datasourcesFile, &file)
 	if file.APIVersion != 1 || len(file.Datasources) != 1 {
 		t.Fatalf("%s: want apiVersion 1 and exactly one data source, got %d and %d", datasourcesFile, file.APIVersion, len(file.Datasources))
 	}
 	return file.Datasources[0]
 }
 
-// instanceSettings is what Grafana hands the plugin for the provisioned data source, given env.
-func instanceSettings(t *testing.T, ds provisionedDatasource, env map[string]string, extraNodes ...map[string]any) backend.DataSourceInstanceSettings {
+// pluginContext is what Grafana hands the plugin for the provisioned data source, given env;
+// extraNodes join the provisioned ones for states the demo trio does not show.
+func pluginContext(t *testing.T, ds provisionedDatasourceFile, env map[string]string, extraNodes ...map[string]any) backend.PluginContext {
 	t.Helper()
 	jsonData := expandLikeGrafana(t, ds.JSONData, env).(map[string]any)
-	if len(extraNodes) > 0 {
-		nodes := slices.Clone(jsonData["nodes"].([]any))
-		for _, extra := range extraNodes {
-			nodes = append(nodes, extra)
-		}
-		jsonData["nodes"] = nodes
+	nodes := slices.Clone(jsonData["nodes"].([]any))
+	for _, extra := range extraNodes {
+		nodes = append(nodes, extra)
 	}
+	jsonData["nodes"] = nodes
 	rawJSON, err := json.Marshal(jsonData)
 	if err != nil {
 		t.Fatal(err)
@@ -159,13 +159,28 @@ func instanceSettings(t *testing.T, ds provisionedDatasource, env map[string]str
 	for key, value := range expandLikeGrafana(t, ds.SecureJSONData, env).(map[string]any) {
 		secure[key] = fmt.Sprint(value)
 	}
-	return backend.DataSourceInstanceSettings{UID: ds.UID, Name: ds.Name, Type: ds.Type, JSONData: rawJSON, DecryptedSecureJSONData: secure}
+	return backend.PluginContext{
+		OrgID:    ds.OrgID,
+		PluginID: ds.Type,
+		User:     &backend.User{Login: "admin", Role: "Admin"},
+		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
+			ID: 1, UID: ds.UID, Name: ds.Name, Type: ds.Type, JSONData: rawJSON, DecryptedSecureJSONData: secure,
+			Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		},
+	}
 }
 
 func TestProvisionedDatasource(t *testing.T) {
+	var meta struct {
+		ID         string `json:"id"`
+		Executable string `json:"executable"`
+	}
+	if err := json.Unmarshal(readRepoFile(t, "src/plugin.json"), &meta); err != nil || meta.ID != pluginhost.PluginID || meta.Executable != executable {
+		t.Fatalf("src/plugin.json id %q executable %q (%v); the host starts %s as %s", meta.ID, meta.Executable, err, executable, pluginhost.PluginID)
+	}
 	ds := loadDatasourceFile(t)
-	if ds.UID != pinnedUID || ds.Type != pluginID(t) || ds.Name != "Redis Persistence" || ds.Access != "proxy" {
-		t.Fatalf("data source = %q type %q uid %q access %q; want \"Redis Persistence\", %s, %s, proxy", ds.Name, ds.Type, ds.UID, ds.Access, pluginID(t), pinnedUID)
+	if ds.UID != pinnedUID || ds.Type != pluginhost.PluginID || ds.Name != "Redis Persistence" || ds.Access != "proxy" {
+		t.Fatalf("data source = %q type %q uid %q access %q; want \"Redis Persistence\", %s, %s, proxy", ds.Name, ds.Type, ds.UID, ds.Access, pluginhost.PluginID, pinnedUID)
 	}
 	nodes, _ := ds.JSONData["nodes"].([]any)
 	if len(nodes) != len(demoNodes) {
@@ -180,6 +195,78 @@ func TestProvisionedDatasource(t *testing.T) {
 	if ds.SecureJSONData["password"] != "${REDIS_PASSWORD}" || len(ds.SecureJSONData) != 1 {
 		t.Errorf("secureJsonData = %v; want only password: ${REDIS_PASSWORD}", ds.SecureJSONData)
 	}
+}
+
+// --- Grafana's published types -------------------------------------------------------------
+
+// strictDashboard parses a dashboard with the Grafana Foundation SDK's strict decoder (unknown
+// fields and wrong types are errors, panel options included) and its Validate.
+func strictDashboard(raw []byte) error {
+	plugins.RegisterDefaultPlugins()
+	var d fdashboard.Dashboard
+	// UnmarshalJSONStrict returns a (possibly empty) list of errors as its error.
+	if err := d.UnmarshalJSONStrict(raw); err != nil && err.Error() != "" {
+		return err
+	}
+	return d.Validate()
+}
+
+// strictAlertFile parses an alert-rule provisioning file into the Grafana OpenAPI client's
+// AlertingFileExport, the file's own shape, rejecting unknown fields, then validates it.
+func strictAlertFile(raw []byte) (*alertmodels.AlertingFileExport, error) {
+	var document any
+	if err := yaml.Unmarshal(raw, &document); err != nil {
+		return nil, err
+	}
+	asJSON, err := json.Marshal(document)
+	if err != nil {
+		return nil, err
+	}
+	decoder := json.NewDecoder(bytes.NewReader(asJSON))
+	decoder.DisallowUnknownFields()
+	var file alertmodels.AlertingFileExport
+	if err := decoder.Decode(&file); err != nil {
+		return nil, err
+	}
+	return &file, file.Validate(strfmt.Default)
+}
+
+func TestProvisioningParsesWithGrafanasTypes(t *testing.T) {
+	t.Run("dashboard", func(t *testing.T) {
+		raw := readRepoFile(t, provisionedDash)
+		if err := strictDashboard(raw); err != nil {
+			t.Fatalf("%s: %v", provisionedDash, err)
+		}
+		// The decoder really is strict: an unknown field at the top and one inside a panel fail.
+		for _, broken := range []string{
+			strings.Replace(string(raw), `"uid": "redis-persistence-aof"`, `"uid": "redis-persistence-aof", "uidd": 1`, 1),
+			strings.Replace(string(raw), `"colorMode": "background"`, `"colorMode": "background", "colourMode": "x"`, 1),
+		} {
+			if broken == string(raw) {
+				t.Fatal("the dashboard no longer has the text this check edits")
+			}
+			if err := strictDashboard([]byte(broken)); err == nil {
+				t.Errorf("a dashboard with an unknown field parsed without error")
+			}
+		}
+	})
+	t.Run("alert rules", func(t *testing.T) {
+		raw := readRepoFile(t, alertingFile)
+		if _, err := strictAlertFile(raw); err != nil {
+			t.Fatalf("%s: %v", alertingFile, err)
+		}
+		for _, broken := range []string{
+			strings.Replace(string(raw), "noDataState: OK", "noDataState: Fine", 1),
+			strings.Replace(string(raw), "execErrState: Error", "execErrState: Error\n        execErrorState: Error", 1),
+		} {
+			if broken == string(raw) {
+				t.Fatal("the rule file no longer has the text this check edits")
+			}
+			if _, err := strictAlertFile([]byte(broken)); err == nil {
+				t.Errorf("a rule file with an unknown field or an invalid state parsed without error")
+			}
+		}
+	})
 }
 
 // --- the dashboard ----------------------------------------------------------------------------
@@ -371,7 +458,7 @@ func TestDashboardStructure(t *testing.T) {
 	if d.UID != dashboardUID || d.Title == "" {
 		t.Fatalf("dashboard uid %q title %q; want uid %q and a title", d.UID, d.Title, dashboardUID)
 	}
-	pluginType := pluginID(t)
+	pluginType := pluginhost.PluginID
 	pinned := func(where string, ref *dsRef) {
 		if ref == nil || ref.UID != pinnedUID || ref.Type != pluginType {
 			t.Errorf("%s: datasource %+v, want {type %s, uid %s}", where, ref, pluginType, pinnedUID)
@@ -518,170 +605,85 @@ func checkGrowthSample(t *testing.T, p panel, response backend.DataResponse, val
 
 // --- alert rules --------------------------------------------------------------------------------
 
-type alertQuery struct {
-	RefID             string `yaml:"refId"`
-	QueryType         string `yaml:"queryType"`
-	DatasourceUID     string `yaml:"datasourceUid"`
-	RelativeTimeRange struct {
-		From int64 `yaml:"from"`
-		To   int64 `yaml:"to"`
-	} `yaml:"relativeTimeRange"`
-	Model map[string]any `yaml:"model"`
+// evidenceRule says how each bundled rule's metric fires: evidence metrics are 1 when the node
+// reported the condition, node_up is 0 when the node did not answer. The threshold must separate
+// exactly those values, and no reduce or math step may stand between query and threshold.
+var evidenceRule = map[models.Metric]struct {
+	evaluator string
+	param     float64
+	firesAt   float64
+	severity  string
+}{
+	models.MetricRewriteFailing: {"gt", 0, 1, "warning"},
+	models.MetricRewriteStuck:   {"gt", 0, 1, "high"},
+	models.MetricWriteFailing:   {"gt", 0, 1, "critical"},
+	models.MetricNodeUp:         {"lt", 1, 0, "high"},
 }
 
-type alertRule struct {
-	UID          string            `yaml:"uid"`
-	Title        string            `yaml:"title"`
-	Condition    string            `yaml:"condition"`
-	Data         []alertQuery      `yaml:"data"`
-	For          string            `yaml:"for"`
-	NoDataState  string            `yaml:"noDataState"`
-	ExecErrState string            `yaml:"execErrState"`
-	Labels       map[string]string `yaml:"labels"`
-	Annotations  map[string]string `yaml:"annotations"`
+// bundledRule is one provisioned rule with its data source query picked out.
+type bundledRule struct {
+	rule   *alertmodels.AlertRuleExport
+	query  *alertmodels.AlertQueryExport
+	model  map[string]any
+	metric models.Metric
 }
 
-type alertGroup struct {
-	OrgID    int64       `yaml:"orgId"`
-	Name     string      `yaml:"name"`
-	Folder   string      `yaml:"folder"`
-	Interval string      `yaml:"interval"`
-	Rules    []alertRule `yaml:"rules"`
-}
-
-func loadAlertRules(t *testing.T) alertGroup {
+func loadAlertRules(t *testing.T) (*alertmodels.AlertRuleGroupExport, []bundledRule) {
 	t.Helper()
-	var file struct {
-		APIVersion int          `yaml:"apiVersion"`
-		Groups     []alertGroup `yaml:"groups"`
-	}
-	if err := yaml.Unmarshal(readRepoFile(t, alertingFile), &file); err != nil {
+	file, err := strictAlertFile(readRepoFile(t, alertingFile))
+	if err != nil {
 		t.Fatalf("%s: %v", alertingFile, err)
 	}
 	if file.APIVersion != 1 || len(file.Groups) != 1 {
-		t.Fatalf("%s: want apiVersion 1 and one rule group", alertingFile)
+		t.Fatalf("%s: want apiVersion 1 and one group", alertingFile)
 	}
-	return file.Groups[0]
+	group := file.Groups[0]
+	var rules []bundledRule
+	for _, rule := range group.Rules {
+		rules = append(rules, ruleOf(t, rule))
+	}
+	return group, rules
 }
 
-// query, reduce and threshold of one rule, checked while they are picked out.
-type rulePipeline struct {
-	rule      alertRule
-	query     alertQuery
-	metric    models.Metric
-	mode      string  // reduce mode: "" (strict), dropNN, replaceNN
-	replace   float64 // replaceNN's value
-	evaluator string  // lt, gt
-	threshold float64
-}
-
-func pipelineOf(t *testing.T, rule alertRule) rulePipeline {
+// ruleOf checks a rule's shape: query A of this data source for one metric, then a threshold on
+// A that is the condition. Nothing else: no reduce, no math, so no step whose null or NaN handling
+// differs between Grafana versions.
+func ruleOf(t *testing.T, rule *alertmodels.AlertRuleExport) bundledRule {
 	t.Helper()
-	if len(rule.Data) != 3 {
-		t.Fatalf("rule %q: want query A, reduce B, threshold C; got %d data items", rule.Title, len(rule.Data))
+	if len(rule.Data) != 2 {
+		t.Fatalf("rule %q: %d data entries, want the query and its threshold", rule.Title, len(rule.Data))
 	}
-	a, b, c := rule.Data[0], rule.Data[1], rule.Data[2]
-	p := rulePipeline{rule: rule, query: a}
-	if a.RefID != "A" || a.DatasourceUID != pinnedUID || a.QueryType != string(models.QueryAlerting) || a.Model["queryType"] != a.QueryType || a.Model["refId"] != "A" {
-		t.Fatalf("rule %q: query %+v; want refId A on %s with queryType alerting (top level and model)", rule.Title, a, pinnedUID)
+	query, threshold := rule.Data[0], rule.Data[1]
+	model, _ := query.Model.(map[string]any)
+	if query.RefID != "A" || query.DatasourceUID != pinnedUID || query.QueryType != string(models.QueryAlerting) || model["queryType"] != query.QueryType {
+		t.Fatalf("rule %q: first entry %+v; want refId A, an alerting query of data source %s", rule.Title, query, pinnedUID)
 	}
-	if a.RelativeTimeRange.From <= a.RelativeTimeRange.To {
-		t.Fatalf("rule %q: relativeTimeRange %+v is invalid for a data source query (from must exceed to)", rule.Title, a.RelativeTimeRange)
+	if query.RelativeTimeRange == nil || query.RelativeTimeRange.From <= 0 {
+		t.Errorf("rule %q: query A needs a relative time range", rule.Title)
 	}
-	if nodes, _ := a.Model["nodes"].([]any); len(nodes) != 0 {
-		t.Fatalf("rule %q: the alert query filters nodes %v; rules must watch every node (no dashboard variables in alerting)", rule.Title, nodes)
+	tmodel, _ := threshold.Model.(map[string]any)
+	if threshold.DatasourceUID != exprDatasource || tmodel["type"] != "threshold" || tmodel["expression"] != "A" || rule.Condition != threshold.RefID {
+		t.Fatalf("rule %q: second entry %v with condition %q; want the condition to be a threshold on A", rule.Title, tmodel, rule.Condition)
 	}
-	metric, _ := a.Model["metric"].(string)
-	if !slices.Contains(models.Metrics, models.Metric(metric)) {
-		t.Fatalf("rule %q: metric %q is not one of %v (an empty metric returns every series)", rule.Title, metric, models.Metrics)
+	metric := models.Metric(fmt.Sprint(model["metric"]))
+	want, known := evidenceRule[metric]
+	if !known {
+		t.Fatalf("rule %q: metric %q is not one whose value is never null", rule.Title, metric)
 	}
-	p.metric = models.Metric(metric)
-	if b.RefID != "B" || b.DatasourceUID != exprDatasource || b.Model["type"] != "reduce" || b.Model["expression"] != "A" || b.Model["reducer"] != "last" {
-		t.Fatalf("rule %q: B = %+v; want reduce(last) of A", rule.Title, b)
-	}
-	if settings, ok := b.Model["settings"].(map[string]any); ok {
-		p.mode, _ = settings["mode"].(string)
-		if p.mode == "replaceNN" {
-			value, isNumber := settings["replaceWithValue"].(float64)
-			if !isNumber {
-				if i, isInt := settings["replaceWithValue"].(int); isInt {
-					value, isNumber = float64(i), true
-				}
-			}
-			if !isNumber {
-				t.Fatalf("rule %q: replaceNN needs a numeric replaceWithValue, got %v", rule.Title, settings["replaceWithValue"])
-			}
-			p.replace = value
-		}
-	}
-	conditions, _ := c.Model["conditions"].([]any)
-	if c.RefID != "C" || c.DatasourceUID != exprDatasource || c.Model["type"] != "threshold" || c.Model["expression"] != "B" || len(conditions) != 1 || rule.Condition != "C" {
-		t.Fatalf("rule %q: C = %+v, condition %q; want the condition C = one threshold on B", rule.Title, c, rule.Condition)
+	conditions, _ := tmodel["conditions"].([]any)
+	if len(conditions) != 1 {
+		t.Fatalf("rule %q: %d threshold conditions, want one", rule.Title, len(conditions))
 	}
 	evaluator, _ := conditions[0].(map[string]any)["evaluator"].(map[string]any)
-	p.evaluator, _ = evaluator["type"].(string)
 	params, _ := evaluator["params"].([]any)
-	if (p.evaluator != "lt" && p.evaluator != "gt") || len(params) != 1 {
-		t.Fatalf("rule %q: evaluator %v; want lt or gt with one parameter", rule.Title, evaluator)
+	if evaluator["type"] != want.evaluator || len(params) != 1 || fmt.Sprint(params[0]) != fmt.Sprint(want.param) {
+		t.Fatalf("rule %q: evaluator %v; want %s %v for %s", rule.Title, evaluator, want.evaluator, want.param, metric)
 	}
-	switch v := params[0].(type) {
-	case int:
-		p.threshold = float64(v)
-	case float64:
-		p.threshold = v
-	default:
-		t.Fatalf("rule %q: threshold %v is not a number", rule.Title, params[0])
-	}
-	return p
-}
-
-// State is an alert instance's evaluation result, as Grafana's ngalert/eval names them.
-type State string
-
-const (
-	Normal   State = "Normal"
-	Alerting State = "Alerting"
-	NoData   State = "NoData"
-)
-
-// evaluate models what Grafana does with one node's value. It follows Grafana's source:
-//   - reduce: Grafana 11/12 apply the mode's mapper to a number that is already reduced (replaceNN
-//     swaps null and NaN for its value, dropNN drops the instance); Grafana 10 passes the number
-//     through untouched (grafana10).
-//   - threshold is math ("$B < 1"): null stays null, NaN stays NaN.
-//   - eval: null -> NoData (then noDataState decides), 0 -> Normal, anything else (NaN too!) ->
-//     Alerting.
-//
-// present is false when the instance was dropped from the results.
-func (p rulePipeline) evaluate(value *float64, grafana10 bool) (state State, present bool) {
-	if !grafana10 && p.mode != "" && (value == nil || math.IsNaN(*value)) {
-		if p.mode == "dropNN" {
-			return "", false
-		}
-		replaced := p.replace
-		value = &replaced
-	}
-	if value == nil {
-		switch p.rule.NoDataState {
-		case "OK":
-			return Normal, true
-		case "Alerting":
-			return Alerting, true
-		}
-		return NoData, true
-	}
-	if math.IsNaN(*value) {
-		return Alerting, true
-	}
-	fires := (p.evaluator == "lt" && *value < p.threshold) || (p.evaluator == "gt" && *value > p.threshold)
-	if fires {
-		return Alerting, true
-	}
-	return Normal, true
+	return bundledRule{rule: rule, query: query, model: model, metric: metric}
 }
 
 func TestAlertRulesStructure(t *testing.T) {
-	group := loadAlertRules(t)
+	group, rules := loadAlertRules(t)
 	if group.Folder != "Redis" || group.Name == "" || group.OrgID != 1 {
 		t.Fatalf("group %q folder %q org %d; want a named group in folder Redis, org 1", group.Name, group.Folder, group.OrgID)
 	}
@@ -689,33 +691,26 @@ func TestAlertRulesStructure(t *testing.T) {
 	if err != nil || interval < 10*time.Second || interval%(10*time.Second) != 0 {
 		t.Fatalf("interval %q: Grafana's scheduler needs a multiple of its 10s base interval", group.Interval)
 	}
-	wantMetrics := map[models.Metric]string{
-		models.MetricRewriteOK:           "warning",
-		models.MetricConsecutiveFailures: "high",
-		models.MetricWriteOK:             "critical",
-		models.MetricNodeUp:              "high",
+	uncovered := map[models.Metric]bool{}
+	for metric := range evidenceRule {
+		uncovered[metric] = true
 	}
 	uids := map[string]bool{}
-	for _, rule := range group.Rules {
+	for _, r := range rules {
+		rule := r.rule
 		if rule.UID == "" || uids[rule.UID] || len(rule.UID) > 40 {
 			t.Errorf("rule %q: uid %q must be set, unique and at most 40 characters", rule.Title, rule.UID)
 		}
 		uids[rule.UID] = true
-		p := pipelineOf(t, rule)
-		severity, wanted := wantMetrics[p.metric]
-		if !wanted {
-			t.Errorf("rule %q: unexpected metric %s", rule.Title, p.metric)
-			continue
+		if !uncovered[r.metric] {
+			t.Errorf("rule %q: a second rule for %s", rule.Title, r.metric)
 		}
-		delete(wantMetrics, p.metric)
-		if rule.Labels["severity"] != severity {
-			t.Errorf("rule %q: severity %q, want %q", rule.Title, rule.Labels["severity"], severity)
+		delete(uncovered, r.metric)
+		if rule.Labels["severity"] != evidenceRule[r.metric].severity {
+			t.Errorf("rule %q: severity %q, want %q", rule.Title, rule.Labels["severity"], evidenceRule[r.metric].severity)
 		}
 		if _, err := time.ParseDuration(rule.For); err != nil {
 			t.Errorf("rule %q: for %q: %v", rule.Title, rule.For, err)
-		}
-		if !slices.Contains([]string{"OK", "NoData", "Alerting"}, rule.NoDataState) || !slices.Contains([]string{"OK", "Error", "Alerting"}, rule.ExecErrState) {
-			t.Errorf("rule %q: noDataState %q execErrState %q are not values Grafana 10 to 12 all accept", rule.Title, rule.NoDataState, rule.ExecErrState)
 		}
 		if rule.ExecErrState != "Error" {
 			t.Errorf("rule %q: execErrState %q; want Error, so a firing alert is never reported resolved while the query cannot run", rule.Title, rule.ExecErrState)
@@ -726,83 +721,141 @@ func TestAlertRulesStructure(t *testing.T) {
 				t.Errorf("rule %q: annotation %s must name the node and its address: %q", rule.Title, key, text)
 			}
 		}
-		// Whatever the Grafana version, a null or NaN value must never fire. node_up is never null
-		// (checked against real servers below); should Grafana 10 ever see a null there, its
-		// rule's noDataState NoData makes that visible on purpose.
-		nan := math.NaN()
-		for _, grafana10 := range []bool{false, true} {
-			for _, value := range []*float64{nil, &nan} {
-				if value != nil && grafana10 {
-					continue // the backend never sends NaN; Grafana 10 would fire on it
-				}
-				if value == nil && grafana10 && p.metric == models.MetricNodeUp {
-					continue
-				}
-				if state, present := p.evaluate(value, grafana10); present && state != Normal {
-					t.Errorf("rule %q (grafana10=%v): value %v evaluates to %s; it must never fire", rule.Title, grafana10, value, state)
-				}
-			}
-		}
-		if p.metric == models.MetricConsecutiveFailures {
-			below, at := float64(stuckAfter-1), float64(stuckAfter)
-			if s, _ := p.evaluate(&below, false); s != Normal {
-				t.Errorf("stuck rule fires at %v failures; the backend calls %d stuck", below, stuckAfter)
-			}
-			if s, _ := p.evaluate(&at, false); s != Alerting {
-				t.Errorf("stuck rule does not fire at %v failures", at)
-			}
-		}
 	}
-	if len(wantMetrics) != 0 {
-		t.Fatalf("no rule for %v", wantMetrics)
+	if len(uncovered) != 0 {
+		t.Fatalf("no rule for %v", uncovered)
 	}
 }
 
-// --- through the real backend -------------------------------------------------------------------
+// --- through the plugin host --------------------------------------------------------------------
 
-type liveDatasource struct {
-	t       *testing.T
-	handler backend.QueryDataHandler
+// provisionedDatasource is the provisioned data source as the plugin process sees it.
+type provisionedDatasource struct {
+	host    *pluginHost
+	pc      backend.PluginContext
 	names   []string          // configured node names, in order
 	address map[string]string // node name -> address
 }
 
-func newLiveDatasource(t *testing.T, settings backend.DataSourceInstanceSettings) *liveDatasource {
+func newProvisionedDatasource(t *testing.T, host *pluginHost, pc backend.PluginContext) *provisionedDatasource {
 	t.Helper()
-	instance, err := plugin.NewDatasource(context.Background(), settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if disposer, ok := instance.(instancemgmt.InstanceDisposer); ok {
-		t.Cleanup(disposer.Dispose)
-	}
 	var stored struct {
 		Nodes []struct{ Name, Address string } `json:"nodes"`
 	}
-	if err := json.Unmarshal(settings.JSONData, &stored); err != nil {
+	if err := json.Unmarshal(pc.DataSourceInstanceSettings.JSONData, &stored); err != nil {
 		t.Fatal(err)
 	}
-	live := &liveDatasource{t: t, handler: instance.(backend.QueryDataHandler), address: map[string]string{}}
+	ds := &provisionedDatasource{host: host, pc: pc, address: map[string]string{}}
 	for _, n := range stored.Nodes {
-		live.names = append(live.names, n.Name)
-		live.address[n.Name] = n.Address
+		ds.names = append(ds.names, n.Name)
+		ds.address[n.Name] = n.Address
 	}
-	return live
+	return ds
 }
 
-func (l *liveDatasource) query(queryType string, model map[string]any) backend.DataResponse {
-	l.t.Helper()
+func (d *provisionedDatasource) send(t *testing.T, query backend.DataQuery, headers map[string]string) backend.DataResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	response, err := d.host.QueryData(ctx, &backend.QueryDataRequest{PluginContext: d.pc, Headers: headers, Queries: []backend.DataQuery{query}})
+	if err != nil {
+		t.Fatalf("%v\nplugin stderr:\n%s", err, tail(d.host.stderr.String()))
+	}
+	result, ok := response.Responses[query.RefID]
+	if !ok || len(response.Responses) != 1 {
+		t.Fatalf("%d responses, want exactly refId %s", len(response.Responses), query.RefID)
+	}
+	return result
+}
+
+// panelQuery sends a dashboard target, its variables already interpolated, as a panel does.
+func (d *provisionedDatasource) panelQuery(t *testing.T, target, model map[string]any) backend.DataResponse {
+	t.Helper()
 	raw, err := json.Marshal(model)
 	if err != nil {
-		l.t.Fatal(err)
+		t.Fatal(err)
 	}
-	response, err := l.handler.QueryData(context.Background(), &backend.QueryDataRequest{
-		Queries: []backend.DataQuery{{RefID: "A", QueryType: queryType, JSON: raw, TimeRange: backend.TimeRange{From: time.Now().Add(-10 * time.Minute), To: time.Now()}}},
-	})
+	now := time.Now()
+	return d.send(t, backend.DataQuery{
+		RefID: fmt.Sprint(target["refId"]), QueryType: fmt.Sprint(target["queryType"]), JSON: raw,
+		MaxDataPoints: 1000, Interval: 10 * time.Second, TimeRange: backend.TimeRange{From: now.Add(-6 * time.Hour), To: now},
+	}, nil)
+}
+
+// alertQuery sends a rule's data source query as Grafana's alert evaluator does: the model as
+// provisioned (no template variables), its relative time range, intervalMs and maxDataPoints
+// added, and the headers alerting sets on every data source request.
+func (d *provisionedDatasource) alertQuery(t *testing.T, r bundledRule) backend.DataResponse {
+	t.Helper()
+	model := map[string]any{"intervalMs": 1000, "maxDataPoints": 43200}
+	for key, value := range r.model {
+		model[key] = value
+	}
+	raw, err := json.Marshal(model)
 	if err != nil {
-		l.t.Fatalf("QueryData(%s): %v", queryType, err)
+		t.Fatal(err)
 	}
-	return response.Responses["A"]
+	now := time.Now()
+	span := r.query.RelativeTimeRange
+	return d.send(t, backend.DataQuery{
+		RefID: r.query.RefID, QueryType: r.query.QueryType, JSON: raw, MaxDataPoints: 43200, Interval: time.Second,
+		TimeRange: backend.TimeRange{From: now.Add(-time.Duration(span.From) * time.Second), To: now.Add(-time.Duration(span.To) * time.Second)},
+	}, map[string]string{"FromAlert": "true", "X-Cache-Skip": "true", "X-Rule-Uid": r.rule.UID})
+}
+
+// alertValues reads a rule's answer the way Grafana's server-side expressions read it, with the
+// dataplane numeric reader, and returns each node's value. Every node must have exactly one
+// series, labelled with its name, address and role, and a value that is never null.
+func alertValues(t *testing.T, d *provisionedDatasource, r bundledRule) map[string]float64 {
+	t.Helper()
+	response := d.alertQuery(t, r)
+	if response.Error != nil {
+		t.Fatalf("rule %q: %v", r.rule.Title, response.Error)
+	}
+	kind, err := reader.CanReadBasedOnMeta(response.Frames)
+	if err != nil || kind != data.FrameTypeNumericMulti {
+		t.Fatalf("rule %q: dataplane reader sees %q (%v), want %s", r.rule.Title, kind, err, data.FrameTypeNumericMulti)
+	}
+	collectionReader, err := numeric.CollectionReaderFromFrames(response.Frames)
+	if err != nil {
+		t.Fatalf("rule %q: %v", r.rule.Title, err)
+	}
+	collection, err := collectionReader.GetCollection(false) // true is not implemented in v0.0.9
+	if err != nil || collection.Warning != nil {
+		t.Fatalf("rule %q: numeric collection: %v (warning %v)", r.rule.Title, err, collection.Warning)
+	}
+	values := map[string]float64{}
+	for _, ref := range collection.Refs {
+		labels := ref.GetLabels()
+		node := labels["node"]
+		if ref.GetMetricName() != string(r.metric) || labels["instance"] != d.address[node] || labels["role"] == "" {
+			t.Fatalf("rule %q: series %s%v; want %s labelled with node, its address and a role", r.rule.Title, ref.GetMetricName(), labels, r.metric)
+		}
+		value, empty, err := ref.NullableFloat64Value()
+		if err != nil || empty || value == nil {
+			t.Fatalf("rule %q: node %s has no value (empty %v, err %v): a rule's metric must never be null", r.rule.Title, node, empty, err)
+		}
+		if _, dup := values[node]; dup {
+			t.Fatalf("rule %q: two series for node %q", r.rule.Title, node)
+		}
+		values[node] = *value
+	}
+	if len(values) != len(d.names) {
+		t.Fatalf("rule %q: %d series for %d nodes", r.rule.Title, len(values), len(d.names))
+	}
+	return values
+}
+
+// firingNodes are the nodes whose value meets the rule's threshold.
+func firingNodes(r bundledRule, values map[string]float64) []string {
+	var firing []string
+	for node, value := range values {
+		if value == evidenceRule[r.metric].firesAt {
+			firing = append(firing, node)
+		}
+	}
+	sort.Strings(firing)
+	return firing
 }
 
 // interpolate replaces $node in a target's node filter the way the frontend does for one repeat
@@ -855,12 +908,12 @@ func rowOf(t *testing.T, frame *data.Frame, node string) int {
 
 // checkPanel runs one panel's targets for the given node values and checks the frame has what
 // the panel shows. It returns the frames of the first target.
-func checkPanel(t *testing.T, live *liveDatasource, p panel, values []string) data.Frames {
+func checkPanel(t *testing.T, live *provisionedDatasource, p panel, values []string) data.Frames {
 	t.Helper()
 	var first data.Frames
 	for i, target := range p.Targets {
 		model := interpolate(t, target, values)
-		response := live.query(fmt.Sprint(target["queryType"]), model)
+		response := live.panelQuery(t, target, model)
 		if response.Error != nil {
 			t.Fatalf("panel %q for %v: %v", p.Title, values, response.Error)
 		}
@@ -930,108 +983,89 @@ func checkPanel(t *testing.T, live *liveDatasource, p panel, values []string) da
 	return first
 }
 
+// fleet is a real redis-server in every state the card shows. The provisioned trio (healthy,
+// failing-rewrites, aof-off) comes from the data source file; the others join it as extra nodes.
 type fleet struct {
-	healthy, failing, aofOff *redistest.Server
+	env   map[string]string
+	extra []map[string]any
 }
 
-// startFleet drives three real servers into the provisioned nodes' states: a successful rewrite,
-// two rewrites in a row whose child was killed (err, stuck), and AOF switched off after a failed
-// rewrite (INFO still prints the stale err).
+const (
+	fleetPassword = "provisioned-Pa55-1d9e"
+	otherPassword = "another-Pa55-83b2"
+)
+
+// startFleet drives real servers into each state: a successful rewrite; failed rewrites in a row
+// (the child killed, err, stuck); AOF switched off after a failed rewrite (INFO still prints the
+// stale err); a rewrite running after a failure (stale by one); AOF appends failing for real; a
+// closed port; and a server whose password is not the data source's.
 func startFleet(t *testing.T) fleet {
 	t.Helper()
-	f := fleet{
-		healthy: redistest.Start(t, redistest.Options{}),
-		failing: redistest.Start(t, redistest.Options{}),
-		aofOff:  redistest.Start(t, redistest.Options{}),
+	start := func(opts redistest.Options) *redistest.Server {
+		if opts.Password == "" {
+			opts.Password = fleetPassword
+		}
+		return redistest.Start(t, opts)
 	}
-	f.healthy.RewriteOK(t)
-	f.failing.RewriteErrStreak(t, stuckAfter)
-	f.aofOff.RewriteErrKilledChild(t)
-	f.aofOff.DisableAOF(t)
-	return f
+	healthy, failing, aofOff := start(redistest.Options{}), start(redistest.Options{}), start(redistest.Options{})
+	rewriting, writeErr := start(redistest.Options{}), start(redistest.Options{FileSizeLimitKB: 256})
+	wrongPassword := start(redistest.Options{Password: otherPassword})
+	healthy.RewriteOK(t)
+	failing.RewriteErrStreak(t, state.StuckAfter)
+	aofOff.RewriteErrKilledChild(t)
+	aofOff.DisableAOF(t)
+	rewriting.RewriteErrKilledChild(t)
+	rewriting.HoldRewriteInProgress(t)
+	writeErr.WriteErr(t)
+	wrongPassword.RewriteOK(t)
+	return fleet{
+		env: map[string]string{
+			"REDIS_HEALTHY_ADDR":          healthy.Addr,
+			"REDIS_FAILING_REWRITES_ADDR": failing.Addr,
+			"REDIS_AOF_OFF_ADDR":          aofOff.Addr,
+			"REDIS_PASSWORD":              fleetPassword,
+		},
+		extra: []map[string]any{
+			{"name": "rewriting", "address": rewriting.Addr},
+			{"name": "write-err", "address": writeErr.Addr},
+			{"name": "down", "address": redistest.ClosedAddr(t)},
+			{"name": "wrong-password", "address": wrongPassword.Addr},
+		},
+	}
 }
 
-func (f fleet) env() map[string]string {
-	return map[string]string{
-		"REDIS_HEALTHY_ADDR":          f.healthy.Addr,
-		"REDIS_FAILING_REWRITES_ADDR": f.failing.Addr,
-		"REDIS_AOF_OFF_ADDR":          f.aofOff.Addr,
-		"REDIS_PASSWORD":              "", // may be empty: no AUTH
-	}
+// What each node must show: the card, whether a rewrite is reported running, and which rules
+// have evidence against it.
+var wantCard = map[string]struct {
+	status  string
+	running bool
+}{
+	"healthy":          {"ok", false},
+	"failing-rewrites": {"err", false},
+	"aof-off":          {"n/a", false},
+	"rewriting":        {"err", true},
+	"write-err":        {"ok", false},
+	"down":             {"unreachable", false},
+	"wrong-password":   {"unreachable", false},
 }
 
-// alertValues runs a rule's query and returns each node's value, checking the dataplane shape
-// Grafana's alerting needs.
-func alertValues(t *testing.T, live *liveDatasource, p rulePipeline) map[string]*float64 {
-	t.Helper()
-	response := live.query(p.query.QueryType, p.query.Model)
-	if response.Error != nil {
-		t.Fatalf("rule %q: %v", p.rule.Title, response.Error)
-	}
-	values := map[string]*float64{}
-	for _, frame := range response.Frames {
-		if frame.Meta == nil || frame.Meta.Type != data.FrameTypeNumericMulti || frame.Meta.TypeVersion.IsZero() {
-			t.Fatalf("rule %q: frame %q is not dataplane numeric-multi with a version: %+v", p.rule.Title, frame.Name, frame.Meta)
-		}
-		if len(frame.Fields) != 1 || frame.Rows() != 1 || frame.Fields[0].Type() != data.FieldTypeNullableFloat64 {
-			t.Fatalf("rule %q: frame %q is not one nullable number", p.rule.Title, frame.Name)
-		}
-		labels := frame.Fields[0].Labels
-		node := labels["node"]
-		if labels["instance"] != live.address[node] || labels["role"] == "" {
-			t.Fatalf("rule %q: labels %v; want node, its instance address and a role", p.rule.Title, labels)
-		}
-		if _, dup := values[node]; dup {
-			t.Fatalf("rule %q: two series for node %q", p.rule.Title, node)
-		}
-		values[node] = frame.Fields[0].At(0).(*float64)
-		if p.metric == models.MetricNodeUp && values[node] == nil {
-			t.Fatalf("rule %q: node_up is null for %s; it must always be 1 or 0", p.rule.Title, node)
-		}
-	}
-	if len(values) != len(live.names) {
-		t.Fatalf("rule %q: %d series for %d nodes", p.rule.Title, len(values), len(live.names))
-	}
-	return values
+var wantFiring = map[models.Metric][]string{
+	models.MetricRewriteFailing: {"failing-rewrites", "rewriting"},
+	models.MetricRewriteStuck:   {"failing-rewrites"},
+	models.MetricWriteFailing:   {"write-err"},
+	models.MetricNodeUp:         {"down", "wrong-password"},
 }
 
-// firing evaluates a rule for every node, in both Grafana models, and returns the firing nodes.
-func firing(t *testing.T, p rulePipeline, values map[string]*float64) []string {
-	t.Helper()
-	var result []string
-	for node, value := range values {
-		modern, present := p.evaluate(value, false)
-		legacy, _ := p.evaluate(value, true)
-		if !present || modern != legacy {
-			t.Errorf("rule %q, node %s, value %s: Grafana 11/12 say %s (present %v), Grafana 10 says %s", p.rule.Title, node, show(value), modern, present, legacy)
-		}
-		if value == nil && (modern != Normal || legacy != Normal) {
-			t.Errorf("rule %q, node %s: null evaluates to %s", p.rule.Title, node, modern)
-		}
-		if modern == Alerting {
-			result = append(result, node)
-		}
-	}
-	sort.Strings(result)
-	return result
-}
-
-func show(v *float64) string {
-	if v == nil {
-		return "null"
-	}
-	return fmt.Sprint(*v)
-}
-
-func TestProvisionedFilesAgainstRealRedis(t *testing.T) {
+func TestProvisionedFilesThroughThePluginHost(t *testing.T) {
+	binary := buildPlugin(t)
 	f := startFleet(t)
-	live := newLiveDatasource(t, instanceSettings(t, loadDatasourceFile(t), f.env()))
-	if !slices.Equal(live.names, []string{"healthy", "failing-rewrites", "aof-off"}) {
-		t.Fatalf("configured nodes %v", live.names)
+	host := startPlugin(t, binary)
+	live := newProvisionedDatasource(t, host, pluginContext(t, loadDatasourceFile(t), f.env, f.extra...))
+	if len(live.names) != len(wantCard) {
+		t.Fatalf("configured nodes %v, want %d", live.names, len(wantCard))
 	}
 
 	t.Run("dashboard", func(t *testing.T) {
-		wantStatus := map[string]string{"healthy": "ok", "failing-rewrites": "err", "aof-off": "n/a"}
 		for _, p := range loadDashboard(t).dataPanels() {
 			repeats := [][]string{live.names} // "All"
 			if p.repeatedBy == nodeVariable {
@@ -1045,27 +1079,28 @@ func TestProvisionedFilesAgainstRealRedis(t *testing.T) {
 				frame := frames[0]
 				switch {
 				case p.Title == cardPanelTitle:
-					node := values[0]
-					if got := fieldValue(t, frame, "status", 0); got != wantStatus[node] {
-						t.Errorf("card for %s shows %v, want %s (reason: %v)", node, got, wantStatus[node], fieldValue(t, frame, "reason", 0))
+					node, want := values[0], wantCard[values[0]]
+					if got := fieldValue(t, frame, "status", 0); got != want.status {
+						t.Errorf("card for %s shows %v, want %s (reason: %v)", node, got, want.status, fieldValue(t, frame, "reason", 0))
 					}
-					if fieldValue(t, frame, "rewrite_in_progress", 0) != false {
-						t.Errorf("card for %s: a rewrite is reported running", node)
+					if got := fieldValue(t, frame, "rewrite_in_progress", 0); got != want.running {
+						t.Errorf("card for %s: rewrite_in_progress %v, want %v", node, got, want.running)
 					}
 				case p.Title == livePanelTitle:
 					for _, node := range values {
 						status := fieldValue(t, frame, node+pkgframes.GrowthStatusSuffix, 0)
 						current := fieldValue(t, frame, node+pkgframes.GrowthCurrentSuffix, 0)
-						if status != wantStatus[node] || (status == "ok" || status == "err") != (current != nil) {
-							t.Errorf("live growth for %s: status %v, current size %v; want %s, with a size exactly when AOF is on", node, status, current, wantStatus[node])
+						if status != wantCard[node].status || (status == "ok" || status == "err") != (current != nil) {
+							t.Errorf("live growth for %s: status %v, current size %v; want %s, with a size exactly when AOF is on", node, status, current, wantCard[node].status)
 						}
 					}
 				case frame.Name == "siblings":
 					for _, node := range values {
 						row := rowOf(t, frame, node)
+						reachable := wantCard[node].status != "unreachable"
 						for _, field := range []string{"uptime", "used_memory", "mem_fragmentation_ratio", "connected_replicas", "last_rdb_save_age", "rdb_last_bgsave_status"} {
-							if fieldValue(t, frame, field, row) == nil {
-								t.Errorf("siblings for %s: %s is empty", node, field)
+							if (fieldValue(t, frame, field, row) != nil) != reachable {
+								t.Errorf("siblings for %s: %s is %v; want a value exactly when the node answers", node, field, fieldValue(t, frame, field, row))
 							}
 						}
 					}
@@ -1074,77 +1109,24 @@ func TestProvisionedFilesAgainstRealRedis(t *testing.T) {
 		}
 	})
 
-	group := loadAlertRules(t)
-	want := map[models.Metric]map[string]*float64{
-		models.MetricRewriteOK:           {"healthy": ptr(1), "failing-rewrites": ptr(0), "aof-off": nil},
-		models.MetricConsecutiveFailures: {"healthy": ptr(0), "failing-rewrites": ptr(stuckAfter), "aof-off": nil},
-		models.MetricWriteOK:             {"healthy": ptr(1), "failing-rewrites": ptr(1), "aof-off": nil},
-		models.MetricNodeUp:              {"healthy": ptr(1), "failing-rewrites": ptr(1), "aof-off": ptr(1)},
-	}
-	wantFiring := map[models.Metric][]string{
-		models.MetricRewriteOK:           {"failing-rewrites"},
-		models.MetricConsecutiveFailures: {"failing-rewrites"},
-		models.MetricWriteOK:             nil,
-		models.MetricNodeUp:              nil,
-	}
 	t.Run("alert rules", func(t *testing.T) {
-		for _, rule := range group.Rules {
-			p := pipelineOf(t, rule)
-			values := alertValues(t, live, p)
+		_, rules := loadAlertRules(t)
+		for _, r := range rules {
+			values := alertValues(t, live, r)
 			for node, value := range values {
-				if show(value) != show(want[p.metric][node]) {
-					t.Errorf("rule %q: %s = %s, want %s", rule.Title, node, show(value), show(want[p.metric][node]))
+				if value != 0 && value != 1 {
+					t.Errorf("rule %q: %s = %v, want 0 or 1", r.rule.Title, node, value)
 				}
 			}
-			if got := firing(t, p, values); !slices.Equal(got, wantFiring[p.metric]) {
-				t.Errorf("rule %q fires for %v, want %v", rule.Title, got, wantFiring[p.metric])
+			if got := firingNodes(r, values); !slices.Equal(got, wantFiring[r.metric]) {
+				t.Errorf("rule %q has evidence against %v, want %v (values %v)", r.rule.Title, got, wantFiring[r.metric], values)
 			}
 		}
 	})
 
-	// Every rule firing for its own cause: a closed port (unreachable) and a server whose AOF
-	// appends fail (write err) join the provisioned nodes, and a rewrite starts on the failing node.
-	t.Run("every rule fires for its cause", func(t *testing.T) {
-		writeErr := redistest.Start(t, redistest.Options{FileSizeLimitKB: 256})
-		writeErr.WriteErr(t)
-		down := redistest.ClosedAddr(t)
-		f.failing.HoldRewriteInProgress(t)
-		live := newLiveDatasource(t, instanceSettings(t, loadDatasourceFile(t), f.env(),
-			map[string]any{"name": "down", "address": down},
-			map[string]any{"name": "write-err", "address": writeErr.Addr}))
-
-		// The card keeps the previous attempt's result while the rewrite runs...
-		card := live.query(string(models.QueryCard), map[string]any{"nodes": []string{"failing-rewrites"}})
-		if card.Error != nil || fieldValue(t, card.Frames[0], "status", 0) != "err" || fieldValue(t, card.Frames[0], "rewrite_in_progress", 0) != true {
-			t.Fatalf("card for a failing node with a rewrite running: %v", card.Error)
-		}
-		// ...so the rewrite alert does not resolve early.
-		wantFiring := map[models.Metric][]string{
-			models.MetricRewriteOK:           {"failing-rewrites"},
-			models.MetricConsecutiveFailures: {"failing-rewrites"},
-			models.MetricWriteOK:             {"write-err"},
-			models.MetricNodeUp:              {"down"},
-		}
-		for _, rule := range group.Rules {
-			p := pipelineOf(t, rule)
-			values := alertValues(t, live, p)
-			if got := firing(t, p, values); !slices.Equal(got, wantFiring[p.metric]) {
-				t.Errorf("rule %q fires for %v, want %v (values %v)", rule.Title, got, wantFiring[p.metric], showAll(values))
-			}
-			if p.metric != models.MetricNodeUp && values["down"] != nil {
-				t.Errorf("rule %q: the unreachable node has value %s, want null", rule.Title, show(values["down"]))
-			}
+	t.Run("no secret in any response", func(t *testing.T) {
+		if wire := host.wire.Bytes(); bytes.Contains(wire, []byte(fleetPassword)) || bytes.Contains(wire, []byte(otherPassword)) {
+			t.Fatal("a password appears in a gRPC response")
 		}
 	})
 }
-
-func showAll(values map[string]*float64) string {
-	parts := make([]string, 0, len(values))
-	for node, v := range values {
-		parts = append(parts, node+"="+show(v))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, " ")
-}
-
-func ptr(v float64) *float64 { return &v }
