@@ -39,18 +39,19 @@ import (
 )
 
 const (
-	repoRoot         = "../.."
-	pinnedUID        = "redis-persistence"
-	dashboardUID     = "redis-persistence-aof"
-	bundledDashboard = "src/dashboards/redis-persistence.json"
-	provisionedDash  = "provisioning/dashboards/redis-persistence.json"
-	datasourcesFile  = "provisioning/datasources/datasources.yml"
-	dashboardsFile   = "provisioning/dashboards/dashboards.yml"
-	alertingFile     = "provisioning/alerting/redis-persistence.yml"
-	nodeVariable     = "node"
-	cardPanelTitle   = "Last AOF Rewrite Status"
-	livePanelTitle   = "Live AOF growth"
-	exprDatasource   = "__expr__"
+	repoRoot           = "../.."
+	pinnedUID          = "redis-persistence"
+	dashboardUID       = "redis-persistence-aof"
+	bundledDashboard   = "src/dashboards/redis-persistence.json"
+	provisionedDash    = "provisioning/dashboards/redis-persistence.json"
+	datasourcesFile    = "provisioning/datasources/datasources.yml"
+	dashboardsFile     = "provisioning/dashboards/dashboards.yml"
+	alertingFile       = "provisioning/alerting/redis-persistence.yml"
+	nodeVariable       = "node"
+	datasourceVariable = "datasource"
+	cardPanelTitle     = "Last AOF Rewrite Status"
+	livePanelTitle     = "Live AOF growth"
+	exprDatasource     = "__expr__"
 )
 
 // The demo nodes, in the order the data source lists them, and the variable each address comes
@@ -326,12 +327,17 @@ type dashboard struct {
 	Panels     []panel `json:"panels"`
 	Templating struct {
 		List []struct {
-			Name       string         `json:"name"`
-			Type       string         `json:"type"`
-			Datasource *dsRef         `json:"datasource"`
-			Query      map[string]any `json:"query"`
-			Multi      bool           `json:"multi"`
-			IncludeAll bool           `json:"includeAll"`
+			Name       string          `json:"name"`
+			Type       string          `json:"type"`
+			Datasource *dsRef          `json:"datasource"`
+			Query      map[string]any  `json:"-"`
+			QueryText  string          `json:"-"`
+			RawQuery   json.RawMessage `json:"query"`
+			Current    struct {
+				Value any `json:"value"`
+			} `json:"current"`
+			Multi      bool `json:"multi"`
+			IncludeAll bool `json:"includeAll"`
 		} `json:"list"`
 	} `json:"templating"`
 }
@@ -341,6 +347,13 @@ func loadDashboard(t *testing.T) dashboard {
 	var d dashboard
 	if err := json.Unmarshal(readRepoFile(t, bundledDashboard), &d); err != nil {
 		t.Fatalf("%s: %v", bundledDashboard, err)
+	}
+	// A query variable's query is an object, a datasource variable's the plugin id.
+	for i := range d.Templating.List {
+		v := &d.Templating.List[i]
+		if json.Unmarshal(v.RawQuery, &v.Query) != nil {
+			_ = json.Unmarshal(v.RawQuery, &v.QueryText)
+		}
 	}
 	return d
 }
@@ -459,15 +472,20 @@ func TestDashboardStructure(t *testing.T) {
 		t.Fatalf("dashboard uid %q title %q; want uid %q and a title", d.UID, d.Title, dashboardUID)
 	}
 	pluginType := pluginhost.PluginID
+	// Every panel, target and the node variable use the data source variable, so the dashboard
+	// works whatever uid the data source it is imported into has.
 	pinned := func(where string, ref *dsRef) {
-		if ref == nil || ref.UID != pinnedUID || ref.Type != pluginType {
-			t.Errorf("%s: datasource %+v, want {type %s, uid %s}", where, ref, pluginType, pinnedUID)
+		if ref == nil || ref.UID != "${"+datasourceVariable+"}" || ref.Type != pluginType {
+			t.Errorf("%s: datasource %+v, want {type %s, uid ${%s}}", where, ref, pluginType, datasourceVariable)
 		}
 	}
-	if len(d.Templating.List) != 1 {
-		t.Fatalf("want exactly the %q variable, got %d variables", nodeVariable, len(d.Templating.List))
+	if len(d.Templating.List) != 2 {
+		t.Fatalf("want exactly the %q and %q variables, got %d variables", datasourceVariable, nodeVariable, len(d.Templating.List))
 	}
-	variable := d.Templating.List[0]
+	dsVariable, variable := d.Templating.List[0], d.Templating.List[1]
+	if dsVariable.Name != datasourceVariable || dsVariable.Type != "datasource" || dsVariable.QueryText != pluginType || dsVariable.Current.Value != pinnedUID {
+		t.Errorf("first variable %+v; want a %q variable of type datasource for %s, the provisioned uid %s by default", dsVariable, datasourceVariable, pluginType, pinnedUID)
+	}
 	pinned("variable "+variable.Name, variable.Datasource)
 	if variable.Name != nodeVariable || variable.Type != "query" || !variable.Multi || !variable.IncludeAll || variable.Query["valueField"] != "name" {
 		t.Errorf("variable = %+v; want a multi-value query variable %q with All, valued by node name", variable, nodeVariable)
