@@ -36,6 +36,7 @@ test-frontend:
 	npm run typecheck
 	npm run lint
 	npm run build
+	@for f in src/runbooks/*.md; do cmp -s "$$f" "dist/$${f#src/}" || { echo "dist/$${f#src/} is missing or differs: the build must ship every runbook"; exit 1; }; done
 	npm run test:ci
 	HARNESS_PORT=$$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') \
 		npm run test:browser

@@ -743,6 +743,44 @@ func TestAlertRulesStructure(t *testing.T) {
 	if len(uncovered) != 0 {
 		t.Fatalf("no rule for %v", uncovered)
 	}
+	checkRulesLeadSomewhere(t, rules)
+}
+
+// checkRulesLeadSomewhere: each rule names a panel of the bundled dashboard, so Grafana shows the
+// rule's state there and notifications link to it, and a runbook that ships with the plugin.
+func checkRulesLeadSomewhere(t *testing.T, rules []bundledRule) {
+	t.Helper()
+	panels := map[int64]string{}
+	for _, p := range loadDashboard(t).dataPanels() {
+		panels[int64(p.ID)] = p.Title
+	}
+	runbookPrefix := "/public/plugins/" + pluginhost.PluginID + "/"
+	unused := map[string]bool{}
+	files, _ := filepath.Glob(filepath.Join(repoRoot, "src", "runbooks", "*.md"))
+	for _, file := range files {
+		unused["runbooks/"+filepath.Base(file)] = true
+	}
+	for _, r := range rules {
+		rule := r.rule
+		if rule.DashboardUID != dashboardUID || panels[rule.PanelID] == "" {
+			t.Errorf("rule %q: dashboardUid %q panelId %d; want a panel of dashboard %s", rule.Title, rule.DashboardUID, rule.PanelID, dashboardUID)
+		}
+		runbook, found := strings.CutPrefix(rule.Annotations["runbook_url"], runbookPrefix)
+		if !found || !unused[runbook] {
+			t.Errorf("rule %q: runbook_url %q; want %s<one of src/runbooks/*.md, one per rule>", rule.Title, rule.Annotations["runbook_url"], runbookPrefix)
+			continue
+		}
+		delete(unused, runbook)
+		text := string(readRepoFile(t, "src/"+runbook))
+		for _, section := range []string{"## Likely causes", "## First checks", "## Fix", "## Confirm recovery", rule.UID} {
+			if !strings.Contains(text, section) {
+				t.Errorf("runbook %s for rule %q lacks %q", runbook, rule.Title, section)
+			}
+		}
+	}
+	if len(unused) != 0 {
+		t.Errorf("runbooks no rule links to: %v", unused)
+	}
 }
 
 // --- through the plugin host --------------------------------------------------------------------
