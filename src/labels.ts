@@ -61,6 +61,14 @@ export const ALERT_METRIC_TEXT: Record<AlertMetric, OptionText> = {
     label: 'AOF growth ratio',
     description: 'Current AOF size divided by its size after the last rewrite.',
   },
+  aof_current_size_bytes: {
+    label: 'AOF current size',
+    description: 'aof_current_size in bytes; no value while AOF is off. For history through a recording rule.',
+  },
+  aof_base_size_bytes: {
+    label: 'AOF base size',
+    description: 'aof_base_size (the size after the last rewrite) in bytes; no value while AOF is off.',
+  },
   aof_enabled: {
     label: 'AOF enabled',
     description: '1 while the append-only file is on, 0 while it is off.',

@@ -20,6 +20,8 @@ export const ALERT_METRICS = [
   'aof_write_ok',
   'aof_rewrites_consecutive_failures',
   'aof_growth_ratio',
+  'aof_current_size_bytes',
+  'aof_base_size_bytes',
   'aof_enabled',
   'node_up',
 ] as const;

@@ -51,6 +51,10 @@ func signalValue(s state.Signals, metric models.Metric) *float64 {
 		return s.ConsecutiveFailures
 	case models.MetricGrowthRatio:
 		return s.GrowthOverTrigger
+	case models.MetricCurrentSize:
+		return s.CurrentSize
+	case models.MetricBaseSize:
+		return s.BaseSize
 	}
 	return nil
 }

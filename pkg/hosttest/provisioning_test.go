@@ -251,6 +251,11 @@ func TestProvisioningParsesWithGrafanasTypes(t *testing.T) {
 			}
 		}
 	})
+	t.Run("recording rules example", func(t *testing.T) {
+		if rules := loadRecordingRules(t); len(rules) < 2 {
+			t.Errorf("the example records %d metrics; want at least the AOF sizes", len(rules))
+		}
+	})
 	t.Run("alert rules", func(t *testing.T) {
 		raw := readRepoFile(t, alertingFile)
 		if _, err := strictAlertFile(raw); err != nil {
@@ -700,6 +705,37 @@ func ruleOf(t *testing.T, rule *alertmodels.AlertRuleExport) bundledRule {
 	return bundledRule{rule: rule, query: query, model: model, metric: metric}
 }
 
+// The example recording rules: each records one metric's numeric-multi series under a valid
+// Prometheus metric name.
+const recordingRulesFile = "docs/examples/recording-rules.yml"
+
+var prometheusName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+
+func loadRecordingRules(t *testing.T) []bundledRule {
+	t.Helper()
+	file, err := strictAlertFile(readRepoFile(t, recordingRulesFile))
+	if err != nil {
+		t.Fatalf("%s: %v", recordingRulesFile, err)
+	}
+	if len(file.Groups) != 1 || len(file.Groups[0].Rules) == 0 {
+		t.Fatalf("%s: want one group of rules", recordingRulesFile)
+	}
+	var rules []bundledRule
+	for _, rule := range file.Groups[0].Rules {
+		if rule.Record == nil || !prometheusName.MatchString(rule.Record.Metric) || rule.Record.From != "A" || rule.Record.TargetDatasourceUID == "" || len(rule.Data) != 1 {
+			t.Fatalf("rule %q: record %+v with %d data entries; want a Prometheus metric name recorded from query A", rule.Title, rule.Record, len(rule.Data))
+		}
+		query := rule.Data[0]
+		model, _ := query.Model.(map[string]any)
+		metric := models.Metric(fmt.Sprint(model["metric"]))
+		if query.DatasourceUID != pinnedUID || query.QueryType != string(models.QueryAlerting) || !slices.Contains(models.Metrics, metric) || query.RelativeTimeRange == nil {
+			t.Fatalf("rule %q: query %+v; want an alerting query of %s for one metric", rule.Title, query, pinnedUID)
+		}
+		rules = append(rules, bundledRule{rule: rule, query: query, model: model, metric: metric})
+	}
+	return rules
+}
+
 func TestAlertRulesStructure(t *testing.T) {
 	group, rules := loadAlertRules(t)
 	if group.Folder != "Redis" || group.Name == "" || group.OrgID != 1 {
@@ -864,6 +900,20 @@ func (d *provisionedDatasource) alertQuery(t *testing.T, r bundledRule) backend.
 // series, labelled with its name, address and role, and a value that is never null.
 func alertValues(t *testing.T, d *provisionedDatasource, r bundledRule) map[string]float64 {
 	t.Helper()
+	values := map[string]float64{}
+	for node, value := range seriesValues(t, d, r) {
+		if value == nil {
+			t.Fatalf("rule %q: node %s has no value: a rule's metric must never be null", r.rule.Title, node)
+		}
+		values[node] = *value
+	}
+	return values
+}
+
+// seriesValues reads a rule's numeric-multi answer with the dataplane reader: one series per
+// node, labelled with its name, address and role; nil where the node has no value.
+func seriesValues(t *testing.T, d *provisionedDatasource, r bundledRule) map[string]*float64 {
+	t.Helper()
 	response := d.alertQuery(t, r)
 	if response.Error != nil {
 		t.Fatalf("rule %q: %v", r.rule.Title, response.Error)
@@ -880,7 +930,7 @@ func alertValues(t *testing.T, d *provisionedDatasource, r bundledRule) map[stri
 	if err != nil || collection.Warning != nil {
 		t.Fatalf("rule %q: numeric collection: %v (warning %v)", r.rule.Title, err, collection.Warning)
 	}
-	values := map[string]float64{}
+	values := map[string]*float64{}
 	for _, ref := range collection.Refs {
 		labels := ref.GetLabels()
 		node := labels["node"]
@@ -888,13 +938,13 @@ func alertValues(t *testing.T, d *provisionedDatasource, r bundledRule) map[stri
 			t.Fatalf("rule %q: series %s%v; want %s labelled with node, its address and a role", r.rule.Title, ref.GetMetricName(), labels, r.metric)
 		}
 		value, empty, err := ref.NullableFloat64Value()
-		if err != nil || empty || value == nil {
-			t.Fatalf("rule %q: node %s has no value (empty %v, err %v): a rule's metric must never be null", r.rule.Title, node, empty, err)
+		if err != nil || empty {
+			t.Fatalf("rule %q: node %s: a series without its one row (empty %v, err %v)", r.rule.Title, node, empty, err)
 		}
 		if _, dup := values[node]; dup {
 			t.Fatalf("rule %q: two series for node %q", r.rule.Title, node)
 		}
-		values[node] = *value
+		values[node] = value
 	}
 	if len(values) != len(d.names) {
 		t.Fatalf("rule %q: %d series for %d nodes", r.rule.Title, len(values), len(d.names))
@@ -1176,6 +1226,18 @@ func TestProvisionedFilesThroughThePluginHost(t *testing.T) {
 			}
 			if got := firingNodes(r, values); !slices.Equal(got, wantFiring[r.metric]) {
 				t.Errorf("rule %q has evidence against %v, want %v (values %v)", r.rule.Title, got, wantFiring[r.metric], values)
+			}
+		}
+	})
+
+	t.Run("recording rules", func(t *testing.T) {
+		for _, r := range loadRecordingRules(t) {
+			values := seriesValues(t, live, r)
+			for node, value := range values {
+				judged := wantCard[node].status == "ok" || wantCard[node].status == "err"
+				if r.metric == models.MetricCurrentSize && (value != nil) != judged {
+					t.Errorf("rule %q: %s = %v; want a size exactly when AOF is on and the node answers", r.rule.Title, node, value)
+				}
 			}
 		}
 	})

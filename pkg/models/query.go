@@ -39,10 +39,12 @@ const (
 	MetricWriteOK             Metric = "aof_write_ok"
 	MetricConsecutiveFailures Metric = "aof_rewrites_consecutive_failures"
 	MetricGrowthRatio         Metric = "aof_growth_ratio"
+	MetricCurrentSize         Metric = "aof_current_size_bytes"
+	MetricBaseSize            Metric = "aof_base_size_bytes"
 )
 
 // Metrics lists every alerting metric in the order frames are returned.
-var Metrics = []Metric{MetricRewriteFailing, MetricRewriteStuck, MetricWriteFailing, MetricNodeUp, MetricAOFEnabled, MetricRewriteOK, MetricWriteOK, MetricConsecutiveFailures, MetricGrowthRatio}
+var Metrics = []Metric{MetricRewriteFailing, MetricRewriteStuck, MetricWriteFailing, MetricNodeUp, MetricAOFEnabled, MetricRewriteOK, MetricWriteOK, MetricConsecutiveFailures, MetricGrowthRatio, MetricCurrentSize, MetricBaseSize}
 
 // Query is the JSON a panel or alert rule sends, beyond Grafana's own keys.
 type Query struct {

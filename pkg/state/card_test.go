@@ -196,6 +196,18 @@ func TestEvidenceSignalsFireOnlyOnEvidence(t *testing.T) {
 	}
 }
 
+// Sizes are measurements for history: bytes while AOF is on, no value while it is off.
+func TestSizeSignals(t *testing.T) {
+	on := SignalsOf(Evaluate(with("aof_current_size", "2048", "aof_base_size", "1024")))
+	if show(on.CurrentSize) != "2048" || show(on.BaseSize) != "1024" {
+		t.Errorf("AOF on: current %s base %s, want 2048 and 1024", show(on.CurrentSize), show(on.BaseSize))
+	}
+	off := SignalsOf(Evaluate(with("aof_enabled", "0", "aof_current_size", "2048", "aof_base_size", "1024")))
+	if off.CurrentSize != nil || off.BaseSize != nil {
+		t.Errorf("AOF off: current %s base %s, want no values", show(off.CurrentSize), show(off.BaseSize))
+	}
+}
+
 func show[T int64 | float64](value *T) string {
 	if value == nil {
 		return "nil"

@@ -9,7 +9,7 @@ package state
 // fires. NodeUp is never null either: 0 is evidence that the node did not answer.
 //
 // The measurement signals (AOFEnabled, RewriteOK, WriteOK, ConsecutiveFailures,
-// GrowthOverTrigger) are nil, sent as null, when the node cannot be judged for them: they are for
+// GrowthOverTrigger, CurrentSize, BaseSize) are nil, sent as null, when the node cannot be judged for them: they are for
 // panels and history, where "no value" must not read as 0 or 1.
 type Signals struct {
 	NodeUp         float64
@@ -22,6 +22,8 @@ type Signals struct {
 	WriteOK             *float64
 	ConsecutiveFailures *float64
 	GrowthOverTrigger   *float64
+	CurrentSize         *float64
+	BaseSize            *float64
 }
 
 // SignalsOf encodes a card.
@@ -52,6 +54,8 @@ func SignalsOf(card Card) Signals {
 		signals.ConsecutiveFailures = number(float64(*card.ConsecutiveFailures))
 	}
 	signals.GrowthOverTrigger = card.GrowthOverTrigger
+	signals.CurrentSize = size(card.CurrentSize)
+	signals.BaseSize = size(card.BaseSize)
 	return signals
 }
 
@@ -62,4 +66,11 @@ func flag(set bool) *float64 {
 		return number(1)
 	}
 	return number(0)
+}
+
+func size(bytes *int64) *float64 {
+	if bytes == nil {
+		return nil
+	}
+	return number(float64(*bytes))
 }
