@@ -1,6 +1,10 @@
 package models
 
 import (
+	"os"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -26,5 +30,43 @@ func TestParseQueryRejectsWhatItCannotRun(t *testing.T) {
 		if _, err := ParseQuery([]byte(raw)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseQuery(%s) = %v, want an error containing %q", raw, err, want)
 		}
+	}
+}
+
+// The frontend defines the same query types and metrics once on its side (src/types.ts); the two
+// lists must not drift apart.
+func TestFrontendListsTheSameQueryTypesAndMetrics(t *testing.T) {
+	source, err := os.ReadFile("../../src/types.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsList := func(name string) []string {
+		match := regexp.MustCompile(`export const ` + name + ` = \[([^\]]*)\] as const`).FindSubmatch(source)
+		if match == nil {
+			t.Fatalf("src/types.ts has no %s tuple", name)
+		}
+		var items []string
+		for _, quoted := range regexp.MustCompile(`'([a-z_]+)'`).FindAllSubmatch(match[1], -1) {
+			items = append(items, string(quoted[1]))
+		}
+		sort.Strings(items)
+		return items
+	}
+	goList := func(values []string) []string {
+		sort.Strings(values)
+		return values
+	}
+	var types, metrics []string
+	for _, qt := range QueryTypes {
+		types = append(types, string(qt))
+	}
+	for _, m := range Metrics {
+		metrics = append(metrics, string(m))
+	}
+	if got, want := tsList("QUERY_TYPES"), goList(types); !slices.Equal(got, want) {
+		t.Errorf("src/types.ts QUERY_TYPES %v, backend %v", got, want)
+	}
+	if got, want := tsList("ALERT_METRICS"), goList(metrics); !slices.Equal(got, want) {
+		t.Errorf("src/types.ts ALERT_METRICS %v, backend %v", got, want)
 	}
 }
