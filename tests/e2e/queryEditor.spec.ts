@@ -44,7 +44,7 @@ test('alerting series answer one series per node for the chosen metric', async (
 
   const response = page.waitForResponse(queryResponse({ queryType: 'alerting', metric: 'aof_rewrite_ok' }));
   await row.getByLabel(QUERY_TEXT.metric).click();
-  await page.getByRole('option', { name: ALERT_METRIC_TEXT.aof_rewrite_ok.label }).click();
+  await page.getByText(ALERT_METRIC_TEXT.aof_rewrite_ok.label, { exact: true }).click();
 
   // One frame per node: its value field carries the node's labels.
   const frames = (await framesOf(await response)).filter((frame) => frame.schema.name === 'aof_rewrite_ok');
