@@ -11,9 +11,11 @@ const pluginE2eAuth = `${dirname(require.resolve('@grafana/plugin-e2e'))}/auth`;
 // require('dotenv').config();
 
 /**
- * End-to-end tests against a running Grafana server (npm run e2e). Not run by `make test` yet:
- * there is no Grafana server on the build machine. The editors' browser test has its own config
- * in tests/browser/playwright.config.ts.
+ * End-to-end tests (tests/e2e) against the docker-compose.yaml stack: Grafana with this plugin and
+ * three Redis nodes (npm run e2e after `docker compose up`). CI's end-to-end matrix runs them once
+ * per Grafana version from grafanaDependency up; `make test` never runs them (no Docker engine),
+ * it only type-checks and lints them. The editors' browser test has its own config in
+ * tests/browser/playwright.config.ts.
  */
 export default defineConfig<PluginOptions>({
   testDir: './tests/e2e',

@@ -213,8 +213,10 @@ describe('live queries', () => {
 
     expect(getDataStream).toHaveBeenCalledTimes(1);
     const options = getDataStream.mock.calls[0][0];
+    // Older Grafana reads `namespace`, newer `stream`: both name the data source.
     expect(options.addr).toEqual({
       scope: LiveChannelScope.DataSource,
+      stream: 'redis-uid',
       namespace: 'redis-uid',
       path: `growth/2000/${nodesKey(['cache-1', 'cache-2'])}`,
       data: { nodes: ['cache-1', 'cache-2'] },

@@ -84,16 +84,21 @@ export class DataSource extends DataSourceWithBackend<RedisQuery, RedisJsonData>
     if (request.rangeRaw?.to === 'now') {
       buffer.maxDelta = request.range.to.valueOf() - request.range.from.valueOf();
     }
+    // Grafana up to 12.3 builds the channel from `namespace`, 12.4 and later from `stream` (with
+    // `namespace` as the fallback): both are set, and the address is not a literal so that it
+    // type-checks against either @grafana/data.
+    const addr = {
+      scope: LiveChannelScope.DataSource,
+      stream: this.uid,
+      namespace: this.uid,
+      path: growthChannelPath(liveIntervalOf(target), nodes),
+      data: { nodes },
+    };
     return getGrafanaLiveSrv()
       .getDataStream({
         // Distinct per query: Grafana merges the responses of one request by key.
         key: `${request.requestId}/${target.refId}`,
-        addr: {
-          scope: LiveChannelScope.DataSource,
-          namespace: this.uid,
-          path: growthChannelPath(liveIntervalOf(target), nodes),
-          data: { nodes },
-        },
+        addr,
         buffer,
       })
       .pipe(

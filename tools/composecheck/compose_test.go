@@ -167,6 +167,11 @@ func TestGrafanaService(t *testing.T) {
 	if less(version(t, tag), version(t, minimum)) {
 		t.Fatalf("grafana %s is older than the plugin's grafanaDependency %s", tag, meta.Dependencies.GrafanaDependency)
 	}
+	// The CI matrix picks the image and version with the variables create-plugin's stack uses.
+	matrix := service(t, load(t, "GRAFANA_IMAGE=grafana-enterprise", "GRAFANA_VERSION=11.5.4"), "grafana")
+	if matrix.Image != "grafana/grafana-enterprise:11.5.4" {
+		t.Fatalf("with GRAFANA_IMAGE and GRAFANA_VERSION set, the grafana image is %q", matrix.Image)
+	}
 	if got := env(grafana, "GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS"); got != meta.ID {
 		t.Fatalf("GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS = %q, want only %q", got, meta.ID)
 	}
