@@ -29,13 +29,13 @@ export interface NodeProc {
 
 /**
  * Starts redis-server on a free port with AOF on, in its own temp dir. `wrapper` is a bash
- * prefix run before exec (e.g. a file-size limit). Retries with another port when the one picked
- * was taken in between.
+ * prefix run before exec (e.g. a file-size limit); `extraArgs` go to redis-server as they are.
+ * Retries with another port when the one picked was taken in between.
  */
-export async function startRedis(name: string, wrapper = '', password?: string): Promise<NodeProc> {
+export async function startRedis(name: string, wrapper = '', password?: string, extraArgs = ''): Promise<NodeProc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), `persistwatch-e2e-${name}-`));
+    const dir = mkdtempSync(join(tmpdir(), `persistwatch-scenario-${name}-`));
     const args = [
       '--bind 127.0.0.1',
       `--port ${port}`,
@@ -44,6 +44,7 @@ export async function startRedis(name: string, wrapper = '', password?: string):
       '--save ""',
       `--logfile ${join(dir, 'redis.log')}`,
       password ? `--requirepass ${password}` : '',
+      extraArgs,
     ].join(' ');
     const child = spawn('bash', ['-c', `${wrapper} exec redis-server ${args}`], {
       stdio: 'ignore',
@@ -80,7 +81,15 @@ async function pingOwn(port: number, dir: string, password?: string): Promise<bo
 }
 
 export function client(port: number, password?: string): Redis {
-  const r = new Redis({ host: '127.0.0.1', port, password, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // No ready check: it sends INFO, which a restricted node refuses.
+  const r = new Redis({
+    host: '127.0.0.1',
+    port,
+    password,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
+  });
   r.on('error', () => {}); // errors surface on the commands themselves
   return r;
 }
@@ -135,7 +144,7 @@ function children(pid: number): number[] {
 
 /** Holds a rewrite child with rdb-key-save-delay; returns the child's pid. */
 export async function holdRewrite(r: Redis, pid: number): Promise<number> {
-  await r.set('e2e:key', 'value');
+  await r.set('scenario:key', 'value');
   await r.config('SET', 'rdb-key-save-delay', '100000000');
   await r.bgrewriteaof();
   for (let i = 0; i < 100; i++) {
@@ -192,7 +201,7 @@ export async function writeErr(r: Redis, limitKiB = FSIZE_LIMIT_KIB) {
   const maxWrites = Math.ceil((limitKiB * 1024) / chunk) * 2 + 64;
   for (let i = 0; i < maxWrites; i++) {
     try {
-      await r.set(`e2e:fill:${i}`, value);
+      await r.set(`scenario:fill:${i}`, value);
     } catch (e) {
       if (e instanceof Error && e.message.startsWith('MISCONF')) {
         break;
