@@ -153,6 +153,12 @@ test('each node in a real state shows its card text and colour', async ({ page }
       await expect(page.locator(`[data-node="${node.name}"] [data-reason]`)).toHaveText(REASONS[node.name]);
     }
   }
+  await page.screenshot({ path: test.info().outputPath('dashboard-panels.png'), fullPage: true });
+  // The README's picture: the card alone, node by node.
+  await page.goto(`${state.url}?cards=only`);
+  for (const node of state.nodes) {
+    await shownValue(page, node.name, CARD, STATUS_FIELD, CARD_LOOKS[node.status].text);
+  }
   const shot =
     process.env.UPDATE_DOCS === '1' ? join(repoRoot, 'docs', 'cards.png') : test.info().outputPath('cards.png');
   await page.screenshot({ path: shot, fullPage: true });

@@ -5,7 +5,8 @@
  * (src/testing/statPanel.ts) and @grafana/ui's BigValue, the stat panel's component. Refreshes
  * every few seconds.
  *
- * URL parameters: theme=dark|light, refresh=<milliseconds> (default 5000).
+ * URL parameters: theme=dark|light, refresh=<milliseconds> (default 5000), cards=only (the Last AOF
+ * Rewrite Status card alone, nodes side by side).
  */
 import { createTheme, DataFrame, dataFrameFromJSON, DataFrameJSON, ThemeContext } from '@grafana/data';
 import {
@@ -24,6 +25,7 @@ import { Panel, statDisplayValues } from '../../../src/testing/statPanel';
 const params = new URLSearchParams(window.location.search);
 const theme = createTheme({ colors: { mode: params.get('theme') === 'light' ? 'light' : 'dark' } });
 const refreshMs = Number(params.get('refresh') ?? 5000);
+const cardsOnly = params.get('cards') === 'only';
 // For the render test: the theme's colour for a colour name, as the display pipeline resolves it.
 Object.assign(window, { themeColor: (name: string) => theme.visualization.getColorByName(name) });
 
@@ -129,8 +131,9 @@ function NodeRow({ node, panels }: { node: NodeResponse; panels: Panel[] }) {
   const cardResponse = card ? node.panels[String(card.id)] : undefined;
   const reason = cardResponse?.error ?? firstString((cardResponse?.frames ?? []).map(dataFrameFromJSON), 'reason');
   const top = Math.min(...panels.map((p) => p.gridPos?.y ?? 0));
+  const columns = Math.max(...panels.map((p) => (p.gridPos?.x ?? 0) + (p.gridPos?.w ?? 0)));
   return (
-    <section data-node={node.name} style={{ marginBottom: 3 * GAP }}>
+    <section data-node={node.name} style={{ width: columns * COLUMN + (columns - 1) * GAP }}>
       <h2 style={{ margin: `0 0 ${GAP}px` }}>
         {node.name} <small style={{ color: theme.colors.text.secondary }}>{node.address}</small>
       </h2>
@@ -140,7 +143,7 @@ function NodeRow({ node, panels }: { node: NodeResponse; panels: Panel[] }) {
       <div
         style={{
           display: 'grid',
-          gridTemplateColumns: `repeat(24, ${COLUMN}px)`,
+          gridTemplateColumns: `repeat(${columns}, ${COLUMN}px)`,
           gridAutoRows: `${ROW}px`,
           gap: GAP,
         }}
@@ -171,7 +174,9 @@ function Page() {
         ]);
         if (!stopped) {
           const queried = new Set(Object.keys(frames.nodes[0]?.panels ?? {}));
-          setPanels(dashboard.panels.filter((p) => queried.has(String(p.id))));
+          setPanels(
+            dashboard.panels.filter((p) => queried.has(String(p.id)) && (!cardsOnly || p.title === CARD_PANEL))
+          );
           setSnapshot(frames);
           setError(undefined);
         }
@@ -194,9 +199,11 @@ function Page() {
         <p data-updated={snapshot?.updated} style={{ color: theme.colors.text.secondary }}>
           {error ?? (snapshot ? `Read ${new Date(snapshot.updated).toLocaleTimeString()}` : 'Loading')}
         </p>
-        {snapshot?.nodes.map((node) => (
-          <NodeRow key={node.name} node={node} panels={panels} />
-        ))}
+        <div style={{ display: 'flex', flexWrap: 'wrap', flexDirection: cardsOnly ? 'row' : 'column', gap: 2 * GAP }}>
+          {snapshot?.nodes.map((node) => (
+            <NodeRow key={node.name} node={node} panels={panels} />
+          ))}
+        </div>
       </main>
     </ThemeContext.Provider>
   );
