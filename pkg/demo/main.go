@@ -227,8 +227,6 @@ func expandEnv(value any) any {
 			out[i] = expandEnv(item)
 		}
 		return out
-	case nil:
-		return map[string]any{}
 	}
 	return value
 }
