@@ -1,9 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startScenario } from '../scenarios/nodes';
-import { killGroup } from '../scenarios/redis';
+import { startScenario, stopScenario } from '../scenarios/nodes';
 import { RenderState, repoRoot, stateFile } from './state';
 
 const run = (cmd: string, args: string[]) =>
@@ -87,7 +86,8 @@ export default async function globalSetup() {
     state.url = demo.url;
     save();
   } catch (e) {
-    state.started.forEach((n) => killGroup(n.pid));
+    await stopScenario(state.started);
+    rmSync(workDir, { recursive: true, force: true });
     throw e;
   }
 }

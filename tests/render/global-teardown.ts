@@ -9,8 +9,8 @@ export default async function globalTeardown() {
     return;
   }
   const state = readState();
-  if (state.demoPid) {
-    process.kill(-state.demoPid, 'SIGTERM');
+  if (state.demoPid && alive(state.demoPid)) {
+    process.kill(-state.demoPid, 'SIGTERM'); // pkg/demo stops its plugin process on the way out
     for (let i = 0; i < 50 && alive(state.demoPid); i++) {
       await sleep(100);
     }
