@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,14 +165,6 @@ export async function failRewrite(r: Redis, pid: number) {
   await waitField(r, 'aof_last_bgrewrite_status', 'err');
 }
 
-/** Removes the cause and runs a rewrite that succeeds. */
-export async function repairRewrite(r: Redis) {
-  await r.config('SET', 'rdb-key-save-delay', '0');
-  await waitField(r, 'aof_rewrite_in_progress', '0');
-  await r.bgrewriteaof();
-  await waitField(r, 'aof_last_bgrewrite_status', 'ok');
-}
-
 /**
  * The file-size limit (KiB) that the nodes driven into an AOF write error run under from start-up:
  * far above what the server writes before (empty base file, manifest, log, the one-key rewrite),
@@ -183,8 +175,8 @@ export const FSIZE_LIMIT_KIB = 1024;
 /**
  * A startRedis wrapper: RLIMIT_FSIZE of `kib` KiB with SIGXFSZ ignored (SIG_IGN and the limit
  * survive exec), so a write past the limit fails with EFBIG the way a full disk fails it, instead
- * of killing the server. Only the soft limit is set, so raiseFileSizeLimit can lift it again
- * without privileges.
+ * of killing the server. Only the soft limit is set, so `prlimit` can lift it again without
+ * privileges.
  */
 export const fileSizeLimit = (kib: number) => `trap '' XFSZ; ulimit -S -f ${kib};`;
 
@@ -210,21 +202,4 @@ export async function writeErr(r: Redis, limitKiB = FSIZE_LIMIT_KIB) {
     }
   }
   await waitField(r, 'aof_last_write_status', 'err');
-}
-
-/**
- * Removes the cause of writeErr the way freeing disk space does: lifts the server's soft file-size
- * limit to its hard one (prlimit, util-linux). Redis's once-a-second retry of the pending AOF write
- * then succeeds; waits for aof_last_write_status:ok.
- */
-export async function raiseFileSizeLimit(r: Redis, pid: number) {
-  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('Max file size'));
-  const hard = line?.trim().split(/\s+/)[4]; // "Max file size <soft> <hard> bytes"
-  if (!hard) {
-    throw new Error(`no file-size limit in /proc/${pid}/limits: ${line}`);
-  }
-  execFileSync('prlimit', ['--pid', String(pid), `--fsize=${hard}:`]);
-  await waitField(r, 'aof_last_write_status', 'ok');
 }
