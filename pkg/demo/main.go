@@ -156,7 +156,7 @@ type datasource struct {
 }
 
 // loadDatasource reads the provisioned data source and expands its values as Grafana's
-// provisioning does: os.ExpandEnv on every string ($VAR and ${VAR}, unset is empty, no defaults).
+// provisioning does (pluginhost.Expand with the process environment).
 func loadDatasource(path string, extra []pluginhost.Node) (datasource, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -178,7 +178,7 @@ func loadDatasource(path string, extra []pluginhost.Node) (datasource, error) {
 		if d.Type != pluginhost.PluginID {
 			continue
 		}
-		jsonData := expandEnv(d.JSONData).(map[string]any)
+		jsonData := pluginhost.Expand(d.JSONData, os.Getenv).(map[string]any)
 		provisioned, _ := jsonData["nodes"].([]any)
 		var nodes []pluginhost.Node
 		for _, n := range provisioned {
@@ -195,7 +195,7 @@ func loadDatasource(path string, extra []pluginhost.Node) (datasource, error) {
 			return datasource{}, err
 		}
 		secure := map[string]string{}
-		for key, value := range expandEnv(d.SecureJSONData).(map[string]any) {
+		for key, value := range pluginhost.Expand(d.SecureJSONData, os.Getenv).(map[string]any) {
 			secure[key] = fmt.Sprint(value)
 		}
 		pc := backend.PluginContext{
@@ -209,26 +209,6 @@ func loadDatasource(path string, extra []pluginhost.Node) (datasource, error) {
 		return datasource{nodes: nodes, context: pc}, nil
 	}
 	return datasource{}, fmt.Errorf("%s provisions no %s data source", path, pluginhost.PluginID)
-}
-
-func expandEnv(value any) any {
-	switch v := value.(type) {
-	case string:
-		return os.ExpandEnv(v)
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for key, item := range v {
-			out[key] = expandEnv(item)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, item := range v {
-			out[i] = expandEnv(item)
-		}
-		return out
-	}
-	return value
 }
 
 // panel is a dashboard stat panel this demo queries.

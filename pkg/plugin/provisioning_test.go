@@ -26,6 +26,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	pkgframes "github.com/persistwatch/redis-persistence-datasource/pkg/frames"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/plugin"
@@ -82,35 +83,21 @@ func pluginID(t *testing.T) string {
 
 // --- Grafana's provisioning interpolation -------------------------------------------------
 
-// unsupportedDefault matches ${VAR:-x} and friends: Grafana's provisioning expands values with
-// os.ExpandEnv (and its $__env{}/$__file{} expanders), which has no default syntax; such a value
-// silently becomes "".
-var unsupportedDefault = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*[:?+=-]`)
+// variableName is what a provisioning variable may be called. Grafana's provisioning expands values
+// with os.Expand (pluginhost.Expand), which has no default syntax: ${VAR:-x} and friends reach the
+// mapping as the name "VAR:-x" and silently become "".
+var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// expandLikeGrafana expands every string value of a parsed provisioning document the way
-// Grafana's provisioning/values package does, from env instead of the process environment.
+// expandLikeGrafana expands a parsed provisioning document the way Grafana's provisioning does,
+// from env instead of the process environment.
 func expandLikeGrafana(t *testing.T, value any, env map[string]string) any {
 	t.Helper()
-	switch v := value.(type) {
-	case string:
-		if unsupportedDefault.MatchString(v) {
-			t.Fatalf("provisioning value %q uses a ${VAR:-default} form Grafana does not support", v)
+	return pluginhost.Expand(value, func(name string) string {
+		if !variableName.MatchString(name) {
+			t.Fatalf("provisioning variable %q uses a form Grafana does not support (no ${VAR:-default})", name)
 		}
-		return os.Expand(v, func(name string) string { return env[name] })
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for key, item := range v {
-			out[key] = expandLikeGrafana(t, item, env)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, item := range v {
-			out[i] = expandLikeGrafana(t, item, env)
-		}
-		return out
-	}
-	return value
+		return env[name]
+	})
 }
 
 // --- the provisioned data source ------------------------------------------------------------
