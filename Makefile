@@ -7,7 +7,7 @@ MAGE_VERSION := v1.17.2
 TOOLS := $(HOME)/.cache/persistwatch/tools/bin
 GOLANGCI_LINT := $(TOOLS)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: demo test deps test-go lint-go test-frontend test-grafana e2e-grafana package build build-frontend build-backend bench
+.PHONY: demo test deps test-go lint-go test-frontend test-render package build build-frontend build-backend bench
 
 deps:
 	scripts/install-deps.sh
@@ -16,7 +16,7 @@ deps:
 demo:
 	scripts/demo.sh $(DEMO_ARGS)
 
-test: deps lint-go test-go test-frontend test-grafana
+test: deps lint-go test-go test-frontend test-render
 
 lint-go: $(GOLANGCI_LINT)
 	@unformatted=$$(gofmt -l pkg tools Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -41,14 +41,11 @@ test-frontend:
 	HARNESS_PORT=$$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') \
 		npm run test:browser
 
-# End-to-end against the real Grafana (scripts/grafana-server.sh, built once into
-# ~/.cache/persistwatch/grafana) and real redis-server nodes, over Grafana's HTTP API.
-# e2e-grafana builds everything itself; test-grafana reuses the frontend test-frontend built.
-e2e-grafana: deps
-	npm run e2e:grafana
-
-test-grafana: test-frontend
-	GRAFANA_E2E_SKIP_FRONTEND_BUILD=1 npm run e2e:grafana
+# The card as Grafana draws it: real redis-server nodes in every state, the plugin under the
+# plugin host (pkg/demo), the dashboard's stat panels rendered by @grafana/data and @grafana/ui in
+# Debian's Chromium. UPDATE_DOCS=1 also refreshes docs/cards.png.
+test-render:
+	npm run test:render
 
 build: build-frontend build-backend
 

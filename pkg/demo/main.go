@@ -1,192 +1,223 @@
-// Command demo is `make demo`'s viewer: it asks the real Grafana that scripts/demo.sh started
-// for each demo node's Last AOF Rewrite Status card (the provisioned dashboard's own targets and
-// value mappings, sent through /api/ds/query) and for the state of every provisioned alert rule,
-// refreshing until Ctrl-C.
+// Command demo is `make demo`'s server and the render test's backend. It starts the plugin binary
+// under the plugin host (go-plugin handshake and gRPC, as Grafana starts it) with the provisioned
+// data source's settings (environment expanded as Grafana's provisioning does), sends every card
+// and sibling stat panel's targets of the provisioned dashboard through QueryData for each node,
+// prints each node's Last AOF Rewrite Status in the terminal and serves the frames, the dashboard
+// and the page of tests/render (which draws the panels with Grafana's own display code) on
+// 127.0.0.1, refreshing until Ctrl-C.
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"sort"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
 )
 
-const (
-	cardPanelTitle = "Last AOF Rewrite Status"
-	dashboardUID   = "redis-persistence-aof"
-	dataSourceUID  = "redis-persistence"
-)
+const cardPanelTitle = "Last AOF Rewrite Status"
 
-// The demo nodes, in the order the data source lists them.
-var nodes = []string{"healthy", "failing-rewrites", "aof-off"}
+// extraNodes collects -node name=address flags: nodes appended to the provisioned ones.
+type extraNodes []pluginhost.Node
+
+func (e *extraNodes) String() string { return fmt.Sprint(*e) }
+
+func (e *extraNodes) Set(value string) error {
+	name, address, ok := strings.Cut(value, "=")
+	if !ok || name == "" || address == "" {
+		return fmt.Errorf("want name=address, got %q", value)
+	}
+	*e = append(*e, pluginhost.Node{Name: name, Address: address})
+	return nil
+}
+
+type config struct {
+	plugin, provisioning, listen, page, pluginLog string
+	interval                                      time.Duration
+	rounds                                        int
+	extra                                         extraNodes
+}
 
 func main() {
-	grafana := flag.String("grafana", "http://127.0.0.1:3000", "Grafana's URL")
-	user := flag.String("user", "admin", "Grafana user")
-	password := flag.String("password", envOr("GF_ADMIN_PASSWORD", "admin"), "Grafana password")
-	interval := flag.Duration("interval", 5*time.Second, "refresh interval")
-	rounds := flag.Int("rounds", 0, "stop after this many refreshes (0: until Ctrl-C)")
+	var c config
+	flag.StringVar(&c.plugin, "plugin", "dist/gpx_redis_persistence_linux_amd64", "the plugin's backend binary")
+	flag.StringVar(&c.provisioning, "provisioning", "provisioning", "Grafana provisioning directory")
+	flag.StringVar(&c.listen, "listen", "127.0.0.1:3001", "address of the page (port 0: any free port)")
+	flag.StringVar(&c.page, "page", "", "directory of the bundled page (tests/render/build-page.mjs); empty: terminal only")
+	flag.StringVar(&c.pluginLog, "plugin-log", "", "file for the plugin's own log (default: discarded)")
+	flag.DurationVar(&c.interval, "interval", 5*time.Second, "refresh interval")
+	flag.IntVar(&c.rounds, "rounds", 0, "stop after this many refreshes (0: until Ctrl-C)")
+	flag.Var(&c.extra, "node", "extra node name=address, after the provisioned ones (repeatable)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g := &client{base: strings.TrimRight(*grafana, "/"), user: *user, password: *password}
-	if err := run(ctx, g, *interval, *rounds); err != nil && ctx.Err() == nil {
+	if err := run(ctx, c); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
-}
-
-func run(ctx context.Context, g *client, interval time.Duration, rounds int) error {
-	card, err := cardPanel(ctx, g)
+func run(ctx context.Context, c config) error {
+	ds, err := loadDatasource(filepath.Join(c.provisioning, "datasources", "datasources.yml"), c.extra)
 	if err != nil {
 		return err
 	}
-	var health struct{ Status, Message string }
-	if err := g.do(ctx, http.MethodGet, "/api/datasources/uid/"+dataSourceUID+"/health", nil, &health); err != nil {
+	rawDashboard, err := os.ReadFile(filepath.Join(c.provisioning, "dashboards", "redis-persistence.json"))
+	if err != nil {
 		return err
 	}
-	fmt.Printf("Save & test (from Grafana): %s\n  %s\n\n", health.Status, health.Message)
-	for round := 1; ; round++ {
-		if err := show(ctx, g, card); err != nil {
+	dash, err := parseDashboard(rawDashboard)
+	if err != nil {
+		return err
+	}
+	pluginLog := io.Discard
+	if c.pluginLog != "" {
+		f, err := os.Create(c.pluginLog)
+		if err != nil {
 			return err
 		}
-		if rounds > 0 && round >= rounds {
-			return nil
+		defer func() { _ = f.Close() }()
+		pluginLog = f
+	}
+	host, err := pluginhost.Start(c.plugin, pluginLog, pluginLog)
+	if err != nil {
+		return err
+	}
+	defer host.Kill()
+
+	health, err := host.CheckHealth(ctx, ds.context)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Save & test: %s\n  %s\n\n", health.Status, health.Message)
+
+	var latest snapshot
+	var mu sync.Mutex
+	refresh := func() {
+		s := query(ctx, host, ds, dash)
+		printCards(s, dash)
+		mu.Lock()
+		latest = s
+		mu.Unlock()
+	}
+	refresh()
+	if c.page != "" {
+		listener, err := net.Listen("tcp", c.listen)
+		if err != nil {
+			return err
 		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/api/dashboard", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(rawDashboard)
+		})
+		mux.HandleFunc("/api/frames", func(w http.ResponseWriter, _ *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(latest)
+		})
+		mux.Handle("/", http.FileServer(http.Dir(c.page)))
+		server := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = server.Serve(listener) }()
+		defer func() { _ = server.Close() }()
+		fmt.Printf("demo: the cards as Grafana draws them: http://%s/ (Ctrl-C stops everything)\n\n", listener.Addr())
+	}
+	for round := 1; c.rounds == 0 || round < c.rounds; round++ {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(interval):
+		case <-time.After(c.interval):
 		}
-	}
-}
-
-func show(ctx context.Context, g *client, card *panel) error {
-	fmt.Printf("%s  %s (as Grafana returns it)\n", time.Now().Format("15:04:05"), cardPanelTitle)
-	for _, node := range nodes {
-		frames, err := g.query(ctx, card.targetsFor(node))
-		if err != nil {
-			return fmt.Errorf("card query for %s: %w", node, err)
-		}
-		status, reason := first(frames, "status"), first(frames, "reason")
-		m, ok := card.mappings[status]
-		if !ok {
-			m = mapping{Text: status}
-		}
-		fmt.Printf("  %-18s %s %-12s\x1b[0m  %s\n", node, ansi(m.Color), m.Text, reason)
-	}
-	rules, err := alertRules(ctx, g)
-	if err != nil {
-		return err
-	}
-	fmt.Println("  alert rules (Grafana's evaluation, every 10 s):")
-	for _, r := range rules {
-		var states []string
-		for _, node := range nodes {
-			states = append(states, node+"="+r.states[node])
-		}
-		fmt.Printf("    %-24s %s\n", r.title, strings.Join(states, "  "))
-	}
-	fmt.Println()
-	return nil
-}
-
-type client struct {
-	base, user, password string
-}
-
-func (c *client) do(ctx context.Context, method, path string, body, out any) error {
-	var reader io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		reader = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, reader)
-	if err != nil {
-		return err
-	}
-	req.SetBasicAuth(c.user, c.password)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = res.Body.Close() }()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s %s: HTTP %d: %.300s", method, path, res.StatusCode, raw)
+		refresh()
 	}
 	return nil
 }
 
-type frame struct {
-	Schema struct {
-		Fields []struct {
-			Name string `json:"name"`
-		} `json:"fields"`
-	} `json:"schema"`
-	Data struct {
-		Values [][]any `json:"values"`
-	} `json:"data"`
+// datasource is the provisioned data source as the plugin receives it.
+type datasource struct {
+	nodes   []pluginhost.Node
+	context backend.PluginContext
 }
 
-// query sends targets through /api/ds/query, as the browser does, and returns every frame.
-func (c *client) query(ctx context.Context, targets []map[string]any) ([]frame, error) {
-	var res struct {
-		Results map[string]struct {
-			Error  string  `json:"error"`
-			Frames []frame `json:"frames"`
-		} `json:"results"`
-		Message string `json:"message"`
+// loadDatasource reads the provisioned data source and expands its values as Grafana's
+// provisioning does (pluginhost.Expand with the process environment).
+func loadDatasource(path string, extra []pluginhost.Node) (datasource, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return datasource{}, err
 	}
-	body := map[string]any{"queries": targets, "from": "now-5m", "to": "now"}
-	if err := c.do(ctx, http.MethodPost, "/api/ds/query", body, &res); err != nil {
-		return nil, err
+	var file struct {
+		Datasources []struct {
+			Name           string         `yaml:"name"`
+			UID            string         `yaml:"uid"`
+			Type           string         `yaml:"type"`
+			JSONData       map[string]any `yaml:"jsonData"`
+			SecureJSONData map[string]any `yaml:"secureJsonData"`
+		} `yaml:"datasources"`
 	}
-	if res.Results == nil {
-		return nil, fmt.Errorf("no results: %s", res.Message)
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		return datasource{}, fmt.Errorf("%s: %w", path, err)
 	}
-	var frames []frame
-	for refID, r := range res.Results {
-		if r.Error != "" {
-			return nil, fmt.Errorf("%s: %s", refID, r.Error)
+	for _, d := range file.Datasources {
+		if d.Type != pluginhost.PluginID {
+			continue
 		}
-		frames = append(frames, r.Frames...)
+		jsonData := pluginhost.Expand(d.JSONData, os.Getenv).(map[string]any)
+		provisioned, _ := jsonData["nodes"].([]any)
+		var nodes []pluginhost.Node
+		for _, n := range provisioned {
+			m, _ := n.(map[string]any)
+			nodes = append(nodes, pluginhost.Node{Name: fmt.Sprint(m["name"]), Address: fmt.Sprint(m["address"])})
+		}
+		for _, n := range extra {
+			provisioned = append(provisioned, map[string]any{"name": n.Name, "address": n.Address})
+			nodes = append(nodes, n)
+		}
+		jsonData["nodes"] = provisioned
+		rawJSON, err := json.Marshal(jsonData)
+		if err != nil {
+			return datasource{}, err
+		}
+		secure := map[string]string{}
+		for key, value := range pluginhost.Expand(d.SecureJSONData, os.Getenv).(map[string]any) {
+			secure[key] = fmt.Sprint(value)
+		}
+		pc := backend.PluginContext{
+			PluginID: pluginhost.PluginID,
+			User:     &backend.User{Login: "admin", Name: "Admin", Role: "Admin"},
+			DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
+				ID: 1, UID: d.UID, Name: d.Name, Type: d.Type, JSONData: rawJSON,
+				DecryptedSecureJSONData: secure, Updated: time.Now(),
+			},
+		}
+		return datasource{nodes: nodes, context: pc}, nil
 	}
-	return frames, nil
+	return datasource{}, fmt.Errorf("%s provisions no %s data source", path, pluginhost.PluginID)
 }
 
-func first(frames []frame, name string) string {
-	for _, f := range frames {
-		for i, field := range f.Schema.Fields {
-			if field.Name == name && i < len(f.Data.Values) && len(f.Data.Values[i]) > 0 {
-				return fmt.Sprint(f.Data.Values[i][0])
-			}
-		}
-	}
-	return ""
+// panel is a dashboard stat panel this demo queries.
+type panel struct {
+	ID       int                `json:"id"`
+	Type     string             `json:"type"`
+	Title    string             `json:"title"`
+	Targets  []map[string]any   `json:"targets"`
+	Mappings map[string]mapping `json:"-"`
 }
 
 type mapping struct {
@@ -194,114 +225,166 @@ type mapping struct {
 	Color string `json:"color"`
 }
 
-type panel struct {
-	targets  []map[string]any
-	mappings map[string]mapping
+type dashboard struct {
+	panels []panel
+	card   panel
 }
 
-// targetsFor applies the $node variable the way the browser does: Grafana never interpolates
-// template variables server-side.
-func (p *panel) targetsFor(node string) []map[string]any {
-	out := make([]map[string]any, 0, len(p.targets))
-	for _, t := range p.targets {
-		copied := map[string]any{}
-		for k, v := range t {
-			copied[k] = v
-		}
-		if list, ok := t["nodes"].([]any); ok {
-			var replaced []any
-			for _, n := range list {
-				if n == "$node" {
-					n = node
-				}
-				replaced = append(replaced, n)
-			}
-			copied["nodes"] = replaced
-		}
-		out = append(out, copied)
+// parseDashboard keeps the stat panels whose targets are card or sibling queries, and the card's
+// value mappings for the terminal.
+func parseDashboard(raw []byte) (dashboard, error) {
+	var file struct {
+		Panels []struct {
+			panel
+			FieldConfig struct {
+				Defaults struct {
+					Mappings []struct {
+						Type    string                     `json:"type"`
+						Options map[string]json.RawMessage `json:"options"`
+					} `json:"mappings"`
+				} `json:"defaults"`
+			} `json:"fieldConfig"`
+		} `json:"panels"`
 	}
-	return out
-}
-
-// cardPanel reads the card panel (targets and value mappings) from the dashboard Grafana serves.
-func cardPanel(ctx context.Context, g *client) (*panel, error) {
-	var dash struct {
-		Dashboard struct {
-			Panels []struct {
-				Title       string           `json:"title"`
-				Targets     []map[string]any `json:"targets"`
-				FieldConfig struct {
-					Defaults struct {
-						Mappings []struct {
-							Type    string                     `json:"type"`
-							Options map[string]json.RawMessage `json:"options"`
-						} `json:"mappings"`
-					} `json:"defaults"`
-				} `json:"fieldConfig"`
-			} `json:"panels"`
-		} `json:"dashboard"`
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return dashboard{}, err
 	}
-	if err := g.do(ctx, http.MethodGet, "/api/dashboards/uid/"+dashboardUID, nil, &dash); err != nil {
-		return nil, err
-	}
-	for _, p := range dash.Dashboard.Panels {
-		if p.Title != cardPanelTitle {
+	var d dashboard
+	for _, p := range file.Panels {
+		if p.Type != "stat" || len(p.Targets) == 0 {
 			continue
 		}
-		result := &panel{targets: p.Targets, mappings: map[string]mapping{}}
+		switch p.Targets[0]["queryType"] {
+		case "card", "siblings":
+		default:
+			continue
+		}
+		p.Mappings = map[string]mapping{}
 		for _, m := range p.FieldConfig.Defaults.Mappings {
 			if m.Type == "value" {
 				for value, option := range m.Options {
 					var parsed mapping
-					if err := json.Unmarshal(option, &parsed); err == nil {
-						result.mappings[value] = parsed
+					if err := json.Unmarshal(option, &parsed); err != nil {
+						return dashboard{}, fmt.Errorf("%s: value mapping %q: %w", p.Title, value, err)
 					}
+					p.Mappings[value] = parsed
 				}
 			}
 		}
-		return result, nil
-	}
-	return nil, fmt.Errorf("dashboard %s has no %q panel", dashboardUID, cardPanelTitle)
-}
-
-type ruleState struct {
-	title  string
-	states map[string]string // node -> Normal, Pending, Alerting, ...
-}
-
-// alertRules reads every Grafana-managed rule and its per-node instance state.
-func alertRules(ctx context.Context, g *client) ([]ruleState, error) {
-	var res struct {
-		Data struct {
-			Groups []struct {
-				Rules []struct {
-					Name   string `json:"name"`
-					Alerts []struct {
-						Labels map[string]string `json:"labels"`
-						State  string            `json:"state"`
-					} `json:"alerts"`
-				} `json:"rules"`
-			} `json:"groups"`
-		} `json:"data"`
-	}
-	if err := g.do(ctx, http.MethodGet, "/api/prometheus/grafana/api/v1/rules", nil, &res); err != nil {
-		return nil, err
-	}
-	var out []ruleState
-	for _, group := range res.Data.Groups {
-		for _, r := range group.Rules {
-			s := ruleState{title: r.Name, states: map[string]string{}}
-			for _, node := range nodes {
-				s.states[node] = "not evaluated yet"
-			}
-			for _, a := range r.Alerts {
-				s.states[a.Labels["node"]] = a.State
-			}
-			out = append(out, s)
+		d.panels = append(d.panels, p.panel)
+		if p.Title == cardPanelTitle {
+			d.card = p.panel
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].title < out[j].title })
-	return out, nil
+	if d.card.Title == "" {
+		return dashboard{}, fmt.Errorf("the dashboard has no %q stat panel", cardPanelTitle)
+	}
+	return d, nil
+}
+
+// snapshot is what /api/frames serves: per node, per panel id, the frames (in the SDK's JSON,
+// which @grafana/data's dataFrameFromJSON reads) or the query's error.
+type snapshot struct {
+	Updated time.Time   `json:"updated"`
+	Nodes   []nodePanel `json:"nodes"`
+}
+
+type nodePanel struct {
+	Name    string                   `json:"name"`
+	Address string                   `json:"address"`
+	Panels  map[string]panelResponse `json:"panels"`
+}
+
+type panelResponse struct {
+	Frames data.Frames `json:"frames"`
+	Error  string      `json:"error,omitempty"`
+}
+
+// query sends each panel's targets for each node, with $node replaced the way the browser does it
+// (Grafana never interpolates template variables server-side). Panels with the same target share
+// one answer per node.
+func query(ctx context.Context, host *pluginhost.Host, ds datasource, dash dashboard) snapshot {
+	s := snapshot{Updated: time.Now().UTC()}
+	for _, node := range ds.nodes {
+		np := nodePanel{Name: node.Name, Address: node.Address, Panels: map[string]panelResponse{}}
+		answers := map[string]panelResponse{}
+		for _, p := range dash.panels {
+			model, err := json.Marshal(forNode(p.Targets[0], node.Name))
+			if err != nil {
+				np.Panels[fmt.Sprint(p.ID)] = panelResponse{Error: err.Error()}
+				continue
+			}
+			answer, ok := answers[string(model)]
+			if !ok {
+				queryType, _ := p.Targets[0]["queryType"].(string)
+				answer = panelResponse{}
+				response, err := host.Query(ctx, ds.context, queryType, string(model))
+				switch {
+				case err != nil:
+					answer.Error = err.Error()
+				case response.Error != nil:
+					answer.Error = response.Error.Error()
+				default:
+					answer.Frames = response.Frames
+				}
+				answers[string(model)] = answer
+			}
+			np.Panels[fmt.Sprint(p.ID)] = answer
+		}
+		s.Nodes = append(s.Nodes, np)
+	}
+	return s
+}
+
+func forNode(target map[string]any, node string) map[string]any {
+	out := make(map[string]any, len(target))
+	for k, v := range target {
+		out[k] = v
+	}
+	if list, ok := target["nodes"].([]any); ok {
+		replaced := make([]any, len(list))
+		for i, n := range list {
+			if n == "$node" {
+				n = node
+			}
+			replaced[i] = n
+		}
+		out["nodes"] = replaced
+	}
+	return out
+}
+
+// printCards prints each node's card status (text and colour from the panel's value mappings)
+// and reason.
+func printCards(s snapshot, dash dashboard) {
+	fmt.Printf("%s  %s\n", s.Updated.Local().Format("15:04:05"), cardPanelTitle)
+	for _, node := range s.Nodes {
+		answer := node.Panels[fmt.Sprint(dash.card.ID)]
+		status, reason := firstValue(answer.Frames, "status"), firstValue(answer.Frames, "reason")
+		if answer.Error != "" {
+			reason = answer.Error
+		}
+		m, ok := dash.card.Mappings[status]
+		if !ok {
+			m = mapping{Text: status}
+		}
+		fmt.Printf("  %-18s %s %-12s\x1b[0m  %s\n", node.Name, ansi(m.Color), m.Text, reason)
+	}
+	fmt.Println()
+}
+
+func firstValue(frames data.Frames, name string) string {
+	for _, f := range frames {
+		field, _ := f.FieldByName(name)
+		if field == nil || field.Len() == 0 {
+			continue
+		}
+		value, ok := field.ConcreteAt(0)
+		if ok {
+			return fmt.Sprint(value)
+		}
+	}
+	return ""
 }
 
 // ansi approximates Grafana's named colours in a terminal.
@@ -315,6 +398,8 @@ func ansi(color string) string {
 		return "\x1b[43;30m"
 	case strings.Contains(color, "purple"):
 		return "\x1b[45;97m"
+	case strings.Contains(color, "blue"):
+		return "\x1b[44;97m"
 	}
 	return "\x1b[100;97m"
 }

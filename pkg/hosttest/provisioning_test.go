@@ -84,35 +84,19 @@ func decodeYAMLStrictly(t *testing.T, path string, target any) {
 
 // --- Grafana's provisioning interpolation -------------------------------------------------
 
-// unsupportedDefault matches ${VAR:-x} and friends: Grafana's provisioning expands values with
-// os.ExpandEnv (and its $__env{}/$__file{} expanders), which has no default syntax; such a value
-// silently becomes "".
-var unsupportedDefault = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*[:?+=-]`)
+// variableName is what Grafana's provisioning expands: os.Expand hands "VAR:-default" whole to
+// the mapping, and Grafana has no default form, so such a value silently becomes "".
+var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// expandLikeGrafana expands every string value of a parsed provisioning document the way
-// Grafana's provisioning/values package does, from env instead of the process environment.
+// expandLikeGrafana expands a parsed provisioning document as Grafana does, from env.
 func expandLikeGrafana(t *testing.T, value any, env map[string]string) any {
 	t.Helper()
-	switch v := value.(type) {
-	case string:
-		if unsupportedDefault.MatchString(v) {
-			t.Fatalf("provisioning value %q uses a ${VAR:-default} form Grafana does not support", v)
+	return pluginhost.Expand(value, func(name string) string {
+		if !variableName.MatchString(name) {
+			t.Fatalf("provisioning variable %q uses a form Grafana does not support (no ${VAR:-default})", name)
 		}
-		return os.Expand(v, func(name string) string { return env[name] })
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for key, item := range v {
-			out[key] = expandLikeGrafana(t, item, env)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, item := range v {
-			out[i] = expandLikeGrafana(t, item, env)
-		}
-		return out
-	}
-	return value
+		return env[name]
+	})
 }
 
 // --- the provisioned data source ------------------------------------------------------------

@@ -8,38 +8,16 @@ import fs from 'fs';
 import path from 'path';
 
 import {
-  applyFieldOverrides,
-  booleanOverrideProcessor,
   colorManipulator,
   createDataFrame,
   createTheme,
   DataFrame,
-  dataLinksOverrideProcessor,
-  displayNameOverrideProcessor,
-  FieldConfigOptionsRegistry,
-  FieldConfigPropertyItem,
-  FieldConfigSource,
   FieldDisplay,
   FieldType,
-  getFieldDisplayValues,
   GrafanaTheme2,
-  identityOverrideProcessor,
-  numberOverrideProcessor,
-  ReduceDataOptions,
-  stringOverrideProcessor,
-  thresholdsOverrideProcessor,
-  unitOverrideProcessor,
-  valueMappingsOverrideProcessor,
 } from '@grafana/data';
 
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  panels?: Panel[];
-  options?: { reduceOptions?: ReduceDataOptions; colorMode?: string };
-  fieldConfig?: FieldConfigSource;
-}
+import { Panel, standardOptions as registry, statDisplayValues } from '../testing/statPanel';
 
 const dashboard: { panels: Panel[] } = JSON.parse(
   fs.readFileSync(path.join(__dirname, 'redis-persistence.json'), 'utf8')
@@ -54,33 +32,6 @@ function panelTitled(title: string): Panel {
   return found;
 }
 
-/**
- * Grafana's standard field options, as the app registers them (the registry itself lives in
- * Grafana's core, not in @grafana/data): the same ids, paths and override processors.
- */
-function standardOption(
-  id: string,
-  process: FieldConfigPropertyItem['process'],
-  settings: Record<string, unknown> = {}
-): FieldConfigPropertyItem {
-  const unused = () => null;
-  return { id, path: id, name: id, process, settings, shouldApply: () => true, editor: unused, override: unused };
-}
-
-const registry = new FieldConfigOptionsRegistry(() => [
-  standardOption('unit', unitOverrideProcessor),
-  standardOption('min', numberOverrideProcessor),
-  standardOption('max', numberOverrideProcessor),
-  standardOption('fieldMinMax', booleanOverrideProcessor),
-  standardOption('decimals', numberOverrideProcessor),
-  standardOption('displayName', displayNameOverrideProcessor, { expandTemplateVars: true }),
-  standardOption('color', identityOverrideProcessor),
-  standardOption('noValue', stringOverrideProcessor),
-  standardOption('links', dataLinksOverrideProcessor),
-  standardOption('mappings', valueMappingsOverrideProcessor),
-  standardOption('thresholds', thresholdsOverrideProcessor),
-]);
-
 const themes: Array<[string, GrafanaTheme2]> = [
   ['light', createTheme({ colors: { mode: 'light' } })],
   ['dark', createTheme({ colors: { mode: 'dark' } })],
@@ -88,24 +39,7 @@ const themes: Array<[string, GrafanaTheme2]> = [
 
 /** What a stat panel shows for one frame: one display value per shown field. */
 function render(panel: Panel, frame: DataFrame, theme: GrafanaTheme2): FieldDisplay[] {
-  const fieldConfig = panel.fieldConfig!;
-  const replaceVariables = (value: string) => value;
-  const data = applyFieldOverrides({
-    data: [frame],
-    fieldConfig,
-    fieldConfigRegistry: registry,
-    replaceVariables,
-    theme,
-    timeZone: 'utc',
-  });
-  return getFieldDisplayValues({
-    data,
-    reduceOptions: panel.options!.reduceOptions!,
-    fieldConfig,
-    replaceVariables,
-    theme,
-    timeZone: 'utc',
-  });
+  return statDisplayValues(panel, [frame], theme);
 }
 
 /** One node's card frame, shaped like the backend's `card` frame (pkg/frames/card.go). */

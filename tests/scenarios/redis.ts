@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,13 +29,13 @@ export interface NodeProc {
 
 /**
  * Starts redis-server on a free port with AOF on, in its own temp dir. `wrapper` is a bash
- * prefix run before exec (e.g. a file-size limit). Retries with another port when the one picked
- * was taken in between.
+ * prefix run before exec (e.g. a file-size limit); `extraArgs` go to redis-server as they are.
+ * Retries with another port when the one picked was taken in between.
  */
-export async function startRedis(name: string, wrapper = '', password?: string): Promise<NodeProc> {
+export async function startRedis(name: string, wrapper = '', password?: string, extraArgs = ''): Promise<NodeProc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), `persistwatch-e2e-${name}-`));
+    const dir = mkdtempSync(join(tmpdir(), `persistwatch-scenario-${name}-`));
     const args = [
       '--bind 127.0.0.1',
       `--port ${port}`,
@@ -44,6 +44,7 @@ export async function startRedis(name: string, wrapper = '', password?: string):
       '--save ""',
       `--logfile ${join(dir, 'redis.log')}`,
       password ? `--requirepass ${password}` : '',
+      extraArgs,
     ].join(' ');
     const child = spawn('bash', ['-c', `${wrapper} exec redis-server ${args}`], {
       stdio: 'ignore',
@@ -80,7 +81,15 @@ async function pingOwn(port: number, dir: string, password?: string): Promise<bo
 }
 
 export function client(port: number, password?: string): Redis {
-  const r = new Redis({ host: '127.0.0.1', port, password, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // No ready check: it sends INFO, which a restricted node refuses.
+  const r = new Redis({
+    host: '127.0.0.1',
+    port,
+    password,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
+  });
   r.on('error', () => {}); // errors surface on the commands themselves
   return r;
 }
@@ -135,7 +144,7 @@ function children(pid: number): number[] {
 
 /** Holds a rewrite child with rdb-key-save-delay; returns the child's pid. */
 export async function holdRewrite(r: Redis, pid: number): Promise<number> {
-  await r.set('e2e:key', 'value');
+  await r.set('scenario:key', 'value');
   await r.config('SET', 'rdb-key-save-delay', '100000000');
   await r.bgrewriteaof();
   for (let i = 0; i < 100; i++) {
@@ -156,14 +165,6 @@ export async function failRewrite(r: Redis, pid: number) {
   await waitField(r, 'aof_last_bgrewrite_status', 'err');
 }
 
-/** Removes the cause and runs a rewrite that succeeds. */
-export async function repairRewrite(r: Redis) {
-  await r.config('SET', 'rdb-key-save-delay', '0');
-  await waitField(r, 'aof_rewrite_in_progress', '0');
-  await r.bgrewriteaof();
-  await waitField(r, 'aof_last_bgrewrite_status', 'ok');
-}
-
 /**
  * The file-size limit (KiB) that the nodes driven into an AOF write error run under from start-up:
  * far above what the server writes before (empty base file, manifest, log, the one-key rewrite),
@@ -174,8 +175,8 @@ export const FSIZE_LIMIT_KIB = 1024;
 /**
  * A startRedis wrapper: RLIMIT_FSIZE of `kib` KiB with SIGXFSZ ignored (SIG_IGN and the limit
  * survive exec), so a write past the limit fails with EFBIG the way a full disk fails it, instead
- * of killing the server. Only the soft limit is set, so raiseFileSizeLimit can lift it again
- * without privileges.
+ * of killing the server. Only the soft limit is set, so `prlimit` can lift it again without
+ * privileges.
  */
 export const fileSizeLimit = (kib: number) => `trap '' XFSZ; ulimit -S -f ${kib};`;
 
@@ -192,7 +193,7 @@ export async function writeErr(r: Redis, limitKiB = FSIZE_LIMIT_KIB) {
   const maxWrites = Math.ceil((limitKiB * 1024) / chunk) * 2 + 64;
   for (let i = 0; i < maxWrites; i++) {
     try {
-      await r.set(`e2e:fill:${i}`, value);
+      await r.set(`scenario:fill:${i}`, value);
     } catch (e) {
       if (e instanceof Error && e.message.startsWith('MISCONF')) {
         break;
@@ -201,21 +202,4 @@ export async function writeErr(r: Redis, limitKiB = FSIZE_LIMIT_KIB) {
     }
   }
   await waitField(r, 'aof_last_write_status', 'err');
-}
-
-/**
- * Removes the cause of writeErr the way freeing disk space does: lifts the server's soft file-size
- * limit to its hard one (prlimit, util-linux). Redis's once-a-second retry of the pending AOF write
- * then succeeds; waits for aof_last_write_status:ok.
- */
-export async function raiseFileSizeLimit(r: Redis, pid: number) {
-  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('Max file size'));
-  const hard = line?.trim().split(/\s+/)[4]; // "Max file size <soft> <hard> bytes"
-  if (!hard) {
-    throw new Error(`no file-size limit in /proc/${pid}/limits: ${line}`);
-  }
-  execFileSync('prlimit', ['--pid', String(pid), `--fsize=${hard}:`]);
-  await waitField(r, 'aof_last_write_status', 'ok');
 }
