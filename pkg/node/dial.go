@@ -31,9 +31,11 @@ func dialer(config *tls.Config, probeTimeout time.Duration) func(context.Context
 	}
 }
 
+// dialNet opens the socket; tests count dials through it.
+var dialNet = (&net.Dialer{}).DialContext
+
 func dial(ctx context.Context, network, address string, config *tls.Config, probeTimeout time.Duration) (net.Conn, error) {
-	var d net.Dialer
-	raw, err := d.DialContext(ctx, network, address)
+	raw, err := dialNet(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}
