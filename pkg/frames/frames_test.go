@@ -56,8 +56,19 @@ func cardsOf(readings []node.Reading) []NodeCard {
 	return cards
 }
 
+// loadingReading is a node replaying its AOF after a restart, as Redis 7.0.15 prints it.
+func loadingReading(t *testing.T) node.Reading {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.NewReplacer("\nloading:0", "\nloading:1\r\nloading_loaded_perc:5.53\r\nloading_eta_seconds:17", "aof_enabled:1", "aof_enabled:0").Replace(string(raw))
+	return node.Reading{Node: nodeAt("restarting", "10.0.0.7:6379"), Info: info.Parse(text)}
+}
+
 func TestCardFrameGolden(t *testing.T) {
-	response := backend.DataResponse{Frames: data.Frames{Card(cardsOf(fleet(t)))}}
+	response := backend.DataResponse{Frames: data.Frames{Card(cardsOf(append(fleet(t), loadingReading(t))))}}
 	experimental.CheckGoldenJSONResponse(t, "testdata", "card", &response, *update)
 }
 
@@ -152,4 +163,14 @@ func TestSiblingsFrameGolden(t *testing.T) {
 	}
 	response := backend.DataResponse{Frames: data.Frames{Siblings(rows)}}
 	experimental.CheckGoldenJSONResponse(t, "testdata", "siblings", &response, *update)
+}
+
+func TestALoadingNodeFiresNoAlert(t *testing.T) {
+	for _, frame := range Alerting(cardsOf([]node.Reading{loadingReading(t)}), "") {
+		value := frame.Fields[0].At(0).(*float64)
+		want := frame.Name == string(models.MetricNodeUp)
+		if (value != nil) != want || (want && *value != 1) {
+			t.Errorf("%s of a loading node = %v; only node_up speaks, and says 1", frame.Name, value)
+		}
+	}
 }
