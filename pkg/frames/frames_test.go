@@ -56,14 +56,20 @@ func cardsOf(readings []node.Reading) []NodeCard {
 	return cards
 }
 
-// loadingReading is a node replaying its AOF after a restart, as Redis 7.0.15 prints it.
+// loadingReading is a node replaying its AOF after a restart, as Redis 7.0.15 prints it: AOF is
+// off internally for the replay (aof_enabled:0, no sizes) and the load's progress follows.
 func loadingReading(t *testing.T) node.Reading {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.NewReplacer("\nloading:0", "\nloading:1\r\nloading_loaded_perc:5.53\r\nloading_eta_seconds:17", "aof_enabled:1", "aof_enabled:0").Replace(string(raw))
+	text := strings.NewReplacer(
+		"\nloading:0", "\nloading:1",
+		"aof_enabled:1", "aof_enabled:0",
+		"aof_current_size:50\r\naof_base_size:0\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
+		"loading_start_time:1796087337\r\nloading_total_bytes:36988\r\nloading_rdb_used_mem:1220904\r\nloading_loaded_bytes:2047\r\nloading_loaded_perc:5.53\r\nloading_eta_seconds:17\r\n",
+	).Replace(string(raw))
 	return node.Reading{Node: nodeAt("restarting", "10.0.0.7:6379"), Info: info.Parse(text)}
 }
 
