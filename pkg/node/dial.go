@@ -40,7 +40,7 @@ func dial(ctx context.Context, network, address string, config *tls.Config, prob
 		return nil, err
 	}
 	if config == nil {
-		watched := &watchedConn{Conn: raw, probeTimeout: probeTimeout}
+		watched := &watchedConn{Conn: raw}
 		if sys, ok := raw.(syscall.Conn); ok {
 			// go-redis checks an idle connection through its socket before reusing it, so a
 			// node that restarted between two reads costs no failed read.
@@ -53,7 +53,7 @@ func dial(ctx context.Context, network, address string, config *tls.Config, prob
 		_ = raw.Close()
 		return nil, err
 	}
-	return &watchedConn{Conn: conn, probeTimeout: probeTimeout}, nil
+	return &watchedConn{Conn: conn}, nil
 }
 
 // handshake runs the TLS handshake within the dial's deadline. A plaintext Redis takes a
@@ -87,7 +87,11 @@ func handshake(ctx context.Context, raw net.Conn, config *tls.Config, probeTimeo
 	}
 	var netErr net.Error
 	if counted.received == 0 && errors.As(err, &netErr) && netErr.Timeout() && !errors.Is(ctx.Err(), context.Canceled) {
-		if answer := probePlaintext(raw, probeTimeout); answer != "" {
+		until := time.Now().Add(probeTimeout)
+		if read, ok := ctx.Value(readDeadlineKey{}).(time.Time); ok && read.Before(until) {
+			until = read
+		}
+		if answer := probePlaintext(raw, until); answer != "" {
 			return nil, &plaintextServer{answer: answer}
 		}
 	}
@@ -100,8 +104,8 @@ const inlineLimit = 64<<10 + 1
 
 // probePlaintext sends enough bytes to overflow a plaintext Redis's inline command, and returns
 // the start of the answer when it is a Redis reply. A stalled node still does not answer.
-func probePlaintext(raw net.Conn, timeout time.Duration) string {
-	_ = raw.SetDeadline(time.Now().Add(timeout))
+func probePlaintext(raw net.Conn, until time.Time) string {
+	_ = raw.SetDeadline(until)
 	if _, err := raw.Write(make([]byte, inlineLimit)); err != nil {
 		return ""
 	}
@@ -112,6 +116,18 @@ func probePlaintext(raw net.Conn, timeout time.Duration) string {
 	}
 	line, _, _ := bytes.Cut(answer[:n], []byte("\r"))
 	return string(line)
+}
+
+// readDeadlineKey carries the deadline of a whole read to the dialer, whose own context ends
+// with the dial, so that a probe after a handshake that timed out stays within the read.
+type readDeadlineKey struct{}
+
+// withReadDeadline marks ctx's deadline as the read's.
+func withReadDeadline(ctx context.Context) context.Context {
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithValue(ctx, readDeadlineKey{}, deadline)
+	}
+	return ctx
 }
 
 // isReplyStart says whether b starts a RESP reply (error, status, integer, bulk or array).
@@ -167,9 +183,26 @@ const firstReplyKept = 256
 //   - A TLS-only server hangs up on plain text without a byte. A TLS handshake tells.
 type watchedConn struct {
 	net.Conn
-	received     []byte // the first firstReplyKept bytes
-	total        int
-	probeTimeout time.Duration
+	received []byte // the first firstReplyKept bytes
+	total    int
+	// deadline is the last one go-redis set for a read or write: what is left of the command's
+	// time, which bounds the look for an alert or a TLS answer after a hang-up.
+	deadline time.Time
+}
+
+func (c *watchedConn) SetDeadline(t time.Time) error {
+	c.deadline = t
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *watchedConn) SetReadDeadline(t time.Time) error {
+	c.deadline = t
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *watchedConn) SetWriteDeadline(t time.Time) error {
+	c.deadline = t
+	return c.Conn.SetWriteDeadline(t)
 }
 
 func (c *watchedConn) Read(p []byte) (int, error) {
@@ -194,14 +227,15 @@ func (c *watchedConn) explain(err error) error {
 	switch tlsConn, isTLS := c.Conn.(*tls.Conn); {
 	case c.total == len(line) && len(line) > 2 && line[0] == '-' && bytes.IndexByte(line, '\n') == len(line)-1:
 		return &turnedAway{reply: string(bytes.TrimRight(line[1:], "\r\n"))}
-	case c.total > 0:
+	case c.total > 0, c.deadline.IsZero(): // an answered connection, or no time bound to look
 	case isTLS:
-		// An alert the server sent before hanging up is still queued, so this does not wait.
-		_ = tlsConn.SetReadDeadline(time.Now().Add(c.probeTimeout))
+		// An alert the server sent before hanging up is still queued and read at once; without
+		// one, this waits no longer than the command would have.
+		_ = tlsConn.SetReadDeadline(c.deadline)
 		if _, alertErr := tlsConn.Read(make([]byte, 1)); isRemoteAlert(alertErr) {
 			return alertErr
 		}
-	case speaksTLS(c.RemoteAddr(), c.probeTimeout):
+	case speaksTLS(c.RemoteAddr(), c.deadline):
 		return &tlsOnlyServer{err: err}
 	}
 	return err
@@ -215,8 +249,8 @@ func isRemoteAlert(err error) bool {
 
 // speaksTLS says whether a TLS handshake with address gets a TLS answer. It sends a ClientHello
 // only: the certificate is not checked, and nothing is sent after the handshake.
-func speaksTLS(address net.Addr, timeout time.Duration) bool {
-	d := &net.Dialer{Timeout: timeout}
+func speaksTLS(address net.Addr, deadline time.Time) bool {
+	d := &net.Dialer{Deadline: deadline}
 	conn, err := tls.DialWithDialer(d, address.Network(), address.String(), &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // only asks whether the server speaks TLS
 	if err == nil {
 		_ = conn.Close()

@@ -26,7 +26,7 @@ const (
 	KindNotTLS      Kind = "not_tls"      // TLS is on, but the server speaks plain RESP
 	KindTLSOnly     Kind = "tls_only"     // TLS is off, but the server speaks only TLS
 	KindClientCert  Kind = "client_cert"  // the server rejected (or wanted) the client certificate
-	KindClosed      Kind = "closed"       // the server hung up (often TLS on one side only)
+	KindClosed      Kind = "closed"       // the server hung up
 	KindDenied      Kind = "denied"       // protected mode
 	KindMaxClients  Kind = "max_clients"  // the server is at maxclients and turns new clients away
 	KindLoading     Kind = "loading"      // the server is loading its dataset and refuses the command

@@ -105,12 +105,12 @@ func judge(reading node.Reading) Card {
 
 // loadingCard is a node loading its dataset. While Redis replays its AOF it prints aof_enabled:0
 // even with appendonly yes, and a replica loading a new dataset has stopped its AOF for the
-// moment: neither is "AOF off", and the rewrite status is not judged until the load ends.
+// moment: neither is "AOF off", and nothing is judged until the load ends.
 func loadingCard(card Card, f facts) Card {
 	card.Status = StatusLoading
 	card.AOFEnabled = nil
 	card.LoadedPercent, card.LoadingETASec = f.loadedPercent, f.loadingETASec
-	what := "loading its dataset after a restart"
+	what := "loading its dataset (an AOF replay after a restart, or a replica's full sync)"
 	if !isOne(f.loading) {
 		what = "a replica loading a new dataset from its primary while serving the old one (async_loading)"
 	}
