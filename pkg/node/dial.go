@@ -83,7 +83,7 @@ func handshake(ctx context.Context, raw net.Conn, config *tls.Config, probeTimeo
 	}
 	var header tls.RecordHeaderError
 	if errors.As(err, &header) && isReplyStart(header.RecordHeader[0]) {
-		return nil, &plaintextServer{answer: string(header.RecordHeader[:])}
+		return nil, &plaintextServer{answer: firstLine(header.RecordHeader[:])}
 	}
 	var netErr net.Error
 	if counted.received == 0 && errors.As(err, &netErr) && netErr.Timeout() && !errors.Is(ctx.Err(), context.Canceled) {
@@ -114,7 +114,12 @@ func probePlaintext(raw net.Conn, until time.Time) string {
 	if n == 0 || !isReplyStart(answer[0]) {
 		return ""
 	}
-	line, _, _ := bytes.Cut(answer[:n], []byte("\r"))
+	return firstLine(answer[:n])
+}
+
+// firstLine is the text of a reply up to its line end.
+func firstLine(reply []byte) string {
+	line, _, _ := bytes.Cut(reply, []byte("\r"))
 	return string(line)
 }
 
@@ -226,7 +231,7 @@ func (c *watchedConn) explain(err error) error {
 	line := c.received
 	switch tlsConn, isTLS := c.Conn.(*tls.Conn); {
 	case c.total == len(line) && len(line) > 2 && line[0] == '-' && bytes.IndexByte(line, '\n') == len(line)-1:
-		return &turnedAway{reply: string(bytes.TrimRight(line[1:], "\r\n"))}
+		return &turnedAway{reply: firstLine(line[1:])}
 	case c.total > 0, c.deadline.IsZero(): // an answered connection, or no time bound to look
 	case isTLS:
 		// An alert the server sent before hanging up is still queued and read at once; without

@@ -128,3 +128,28 @@ func TestEachRefusalNamesItsCause(t *testing.T) {
 		})
 	}
 }
+
+// A plaintext Redis answers a ClientHello at once when its bytes happen to end an inline command
+// early; a real server does that only for some random ClientHellos, so a listener plays it here.
+func TestATLSHandshakeAnsweredInPlainTextIsNotTLS(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { listener.Close() })
+	go func() {
+		conn, err := listener.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		hello := make([]byte, 512)
+		if _, err := conn.Read(hello); err == nil {
+			_, _ = conn.Write([]byte("-ERR unknown command '\\x16\\x03\\x01', with args beginning with: \r\n"))
+		}
+	}()
+	pool := poolFor(t, settings.Settings{TLS: settings.TLS{Enabled: true}}, listener.Addr().String())
+	if r := readOnce(t, pool)[0]; r.Err == nil || r.Err.Kind != KindNotTLS || strings.ContainsAny(r.Err.Detail, "\r\n") {
+		t.Fatalf("reading = %+v, want %s with a one-line detail", r.Err, KindNotTLS)
+	}
+}
