@@ -13,7 +13,7 @@ export interface OptionText {
 export const QUERY_TYPE_TEXT: Record<QueryType, OptionText> = {
   card: {
     label: 'Card',
-    description: 'Last AOF rewrite status per node: ok, err, n/a (AOF off), unreachable or restricted.',
+    description: 'Last AOF rewrite status per node: ok, err, n/a (AOF off), unreachable, restricted or loading.',
   },
   siblings: {
     label: 'Sibling cards',

@@ -51,6 +51,8 @@ var cardColumns = []cardColumn{
 	{"growth_over_trigger", data.FieldTypeNullableFloat64, nil, func(nc NodeCard) any { return nc.Card.GrowthOverTrigger }},
 	{"last_cow_size", data.FieldTypeNullableInt64, unit(unitBytes), func(nc NodeCard) any { return nc.Card.LastCowSize }},
 	{"last_rewrite_duration", data.FieldTypeNullableInt64, unit(unitSeconds), func(nc NodeCard) any { return nc.Card.LastRewriteSec }},
+	{"loading_loaded_perc", data.FieldTypeNullableFloat64, unit(unitPercent), func(nc NodeCard) any { return nc.Card.LoadedPercent }},
+	{"loading_eta_seconds", data.FieldTypeNullableInt64, unit(unitSeconds), func(nc NodeCard) any { return nc.Card.LoadingETASec }},
 }
 
 func unit(id string) func() *data.FieldConfig {

@@ -56,8 +56,25 @@ func cardsOf(readings []node.Reading) []NodeCard {
 	return cards
 }
 
+// loadingReading is a node replaying its AOF after a restart, as Redis 7.0.15 prints it: AOF is
+// off internally for the replay (aof_enabled:0, no sizes) and the load's progress follows.
+func loadingReading(t *testing.T) node.Reading {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.NewReplacer(
+		"\nloading:0", "\nloading:1",
+		"aof_enabled:1", "aof_enabled:0",
+		"aof_current_size:50\r\naof_base_size:0\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
+		"loading_start_time:1796087337\r\nloading_total_bytes:36988\r\nloading_rdb_used_mem:1220904\r\nloading_loaded_bytes:2047\r\nloading_loaded_perc:5.53\r\nloading_eta_seconds:17\r\n",
+	).Replace(string(raw))
+	return node.Reading{Node: nodeAt("restarting", "10.0.0.7:6379"), Info: info.Parse(text)}
+}
+
 func TestCardFrameGolden(t *testing.T) {
-	response := backend.DataResponse{Frames: data.Frames{Card(cardsOf(fleet(t)))}}
+	response := backend.DataResponse{Frames: data.Frames{Card(cardsOf(append(fleet(t), loadingReading(t))))}}
 	experimental.CheckGoldenJSONResponse(t, "testdata", "card", &response, *update)
 }
 
@@ -157,4 +174,24 @@ func TestSiblingsFrameGolden(t *testing.T) {
 	}
 	response := backend.DataResponse{Frames: data.Frames{Siblings(rows)}}
 	experimental.CheckGoldenJSONResponse(t, "testdata", "siblings", &response, *update)
+}
+
+// A loading node is up and cannot be judged: node_up 1, no evidence of any failure (0), and no
+// measurement (null).
+func TestALoadingNodeFiresNoAlert(t *testing.T) {
+	evidence := map[string]bool{string(models.MetricRewriteFailing): true, string(models.MetricRewriteStuck): true, string(models.MetricWriteFailing): true}
+	for _, frame := range Alerting(cardsOf([]node.Reading{loadingReading(t)}), "") {
+		value := frame.Fields[0].At(0).(*float64)
+		var want *float64
+		switch {
+		case frame.Name == string(models.MetricNodeUp):
+			one := 1.0
+			want = &one
+		case evidence[frame.Name]:
+			want = new(float64)
+		}
+		if (value == nil) != (want == nil) || (value != nil && *value != *want) {
+			t.Errorf("%s of a loading node = %v, want %v", frame.Name, value, want)
+		}
+	}
 }

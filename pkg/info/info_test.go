@@ -148,3 +148,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Values Redis cannot print still parse as what they are; judging them is the state package's.
+func TestValuesRedisCannotPrintKeepTheirType(t *testing.T) {
+	parsed := Parse("aof_enabled:2\r\naof_current_size:-9223372036854775808\r\naof_base_size:99999999999999999999\r\n")
+	if v, ok := parsed.Int("aof_enabled"); !ok || v != 2 {
+		t.Fatalf("aof_enabled = %d, %v", v, ok)
+	}
+	if v, ok := parsed.Int("aof_current_size"); !ok || v != -1<<63 {
+		t.Fatalf("aof_current_size = %d, %v", v, ok)
+	}
+	if _, ok := parsed.Int("aof_base_size"); ok {
+		t.Fatal("a value past int64 read as an integer")
+	}
+	if typed, _ := parsed.Typed("aof_base_size"); typed.Kind != KindFloat {
+		t.Fatalf("a value past int64 typed %v, want a float", typed.Kind)
+	}
+}

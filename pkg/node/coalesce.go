@@ -51,7 +51,7 @@ func (c *client) coalescedRead(ctx context.Context, request Request, timeout, wi
 		budget = time.Until(deadline)
 	}
 	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
-	f.reading = c.read(readCtx, request)
+	f.reading = c.read(withReadDeadline(readCtx), request)
 	cancel()
 	c.flights.land(f, budget < timeout && f.reading.Err != nil && f.reading.Err.Kind == KindTimeout)
 	return f.reading

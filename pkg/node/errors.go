@@ -23,8 +23,13 @@ const (
 	KindDNS         Kind = "dns"          // the host name does not resolve
 	KindAuth        Kind = "auth"         // wrong or missing user name / password
 	KindTLS         Kind = "tls"          // TLS handshake or certificate failure
-	KindClosed      Kind = "closed"       // the server hung up (often TLS on one side only)
-	KindDenied      Kind = "denied"       // protected mode or max clients
+	KindNotTLS      Kind = "not_tls"      // TLS is on, but the server speaks plain RESP
+	KindTLSOnly     Kind = "tls_only"     // TLS is off, but the server speaks only TLS
+	KindClientCert  Kind = "client_cert"  // the server rejected (or wanted) the client certificate
+	KindClosed      Kind = "closed"       // the server hung up
+	KindDenied      Kind = "denied"       // protected mode
+	KindMaxClients  Kind = "max_clients"  // the server is at maxclients and turns new clients away
+	KindLoading     Kind = "loading"      // the server is loading its dataset and refuses the command
 	KindInfoRefused Kind = "info_refused" // the server answers but will not run INFO
 	KindRedis       Kind = "redis_error"  // any other error reply
 	KindUnknown     Kind = "error"
@@ -52,10 +57,20 @@ func (e *Error) Hint() string {
 		return "check the ACL user name and password in the data source settings"
 	case KindTLS:
 		return "check the TLS switch, the CA certificate and the server name"
+	case KindNotTLS:
+		return "the server speaks plain text on this port: turn TLS off for it, or use its tls-port"
+	case KindTLSOnly:
+		return "the server speaks only TLS on this port: turn TLS on for it"
+	case KindClientCert:
+		return "the server rejected the client certificate: check the client certificate and key in the data source settings and that the server's tls-ca-cert-file trusts their CA"
 	case KindClosed:
-		return "the server closed the connection; if it only speaks TLS, turn TLS on"
+		return "the server closed the connection; its log says why (timeout, client buffer limits, CLIENT KILL, restart)"
 	case KindDenied:
-		return "the server refuses this client (protected mode or maxclients); check its bind/ACL settings"
+		return "the server refuses this client (protected mode); check its bind, protected-mode and ACL settings"
+	case KindMaxClients:
+		return "the server has reached maxclients and turns new connections away: find what holds its connections (CLIENT LIST) or raise maxclients"
+	case KindLoading:
+		return "the server is loading its dataset into memory; it answers once loading ends"
 	case KindInfoRefused:
 		return "the server refuses INFO (renamed, ACL or managed service); grant +info or use the provider's backup metrics"
 	}
@@ -74,6 +89,10 @@ func Classify(err error) *Error {
 	}
 	detail := err.Error()
 	kind := classifyKind(err)
+	var away *turnedAway
+	if errors.As(err, &away) {
+		detail = away.Error() // go-redis wraps it in "write tcp a->b: ...", which hides the reply
+	}
 	if kind == KindTimeout {
 		// go-redis/net texts for timeouts quote socket internals; a plain sentence reads better.
 		detail = "no answer within the timeout (" + detail + ")"
@@ -91,8 +110,24 @@ func classifyKind(err error) Kind {
 	var alertErr tls.AlertError
 	var netErr net.Error
 	var redisErr redis.Error
+	var opErr *net.OpError
+	var away *turnedAway
+	var plaintext *plaintextServer
+	var tlsOnly *tlsOnlyServer
 
 	switch {
+	case errors.As(err, &away):
+		return classifyReply(away.reply)
+	case errors.As(err, &plaintext):
+		return KindNotTLS
+	case errors.As(err, &tlsOnly):
+		return KindTLSOnly
+	case errors.As(err, &opErr) && opErr.Op == "remote error":
+		// A TLS alert from the server; the alert type is not exported, its text is stable.
+		if strings.Contains(opErr.Err.Error(), "certificate") {
+			return KindClientCert
+		}
+		return KindTLS
 	case errors.As(err, &dnsErr):
 		return KindDNS
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
@@ -122,8 +157,12 @@ func classifyReply(reply string) Kind {
 		strings.Contains(upper, "INVALID PASSWORD"), strings.Contains(upper, "AUTH <PASSWORD> CALLED WITHOUT ANY PASSWORD"),
 		strings.Contains(upper, "INVALID USERNAME-PASSWORD"):
 		return KindAuth
-	case strings.HasPrefix(upper, "DENIED"), strings.Contains(upper, "MAX NUMBER OF CLIENTS"):
+	case strings.HasPrefix(upper, "DENIED"):
 		return KindDenied
+	case strings.Contains(upper, "MAX NUMBER OF CLIENTS"):
+		return KindMaxClients
+	case strings.HasPrefix(upper, "LOADING"):
+		return KindLoading
 	case strings.HasPrefix(upper, "NOPERM"), strings.HasPrefix(upper, "ERR UNKNOWN COMMAND"):
 		return KindInfoRefused
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -37,17 +38,24 @@ func TestClassify(t *testing.T) {
 		{"unknown CA", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, KindTLS},
 		{"wrong host in certificate", x509.HostnameError{Host: "cache-1", Certificate: &x509.Certificate{}}, KindTLS},
 		{"TLS client, plain server", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, KindTLS},
-		{"server rejected client certificate", &net.OpError{Op: "remote error", Err: tls.AlertError(42)}, KindTLS},
-		{"plain client, TLS server hangs up", io.EOF, KindClosed},
+		{"server rejected client certificate", &net.OpError{Op: "remote error", Err: errors.New("tls: bad certificate")}, KindClientCert},
+		{"server wanted a client certificate", &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, KindClientCert},
+		{"other alert from the server", &net.OpError{Op: "remote error", Err: errors.New("tls: protocol version not supported")}, KindTLS},
+		{"TLS client, plain server that answered", &dialError{err: &plaintextServer{answer: "-ERR Protocol error: too big inline request"}}, KindNotTLS},
+		{"plain client, TLS-only server", &tlsOnlyServer{err: dialFailure(syscall.ECONNRESET)}, KindTLSOnly},
+		{"server at maxclients hangs up after its error line", fmt.Errorf("write: %w", &turnedAway{reply: "ERR max number of clients reached"}), KindMaxClients},
+		{"protected mode hangs up after its error line", &turnedAway{reply: "DENIED Redis is running in protected mode"}, KindDenied},
+		{"server hangs up", io.EOF, KindClosed},
 		{"connection reset", dialFailure(syscall.ECONNRESET), KindClosed},
 		{"wrong password", reply("WRONGPASS invalid username-password pair or user is disabled."), KindAuth},
 		{"password missing", reply("NOAUTH Authentication required."), KindAuth},
 		{"password set, server has none", reply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"), KindAuth},
 		{"protected mode", reply("DENIED Redis is running in protected mode because protected mode is enabled"), KindDenied},
-		{"too many clients", reply("ERR max number of clients reached"), KindDenied},
+		{"too many clients", reply("ERR max number of clients reached"), KindMaxClients},
 		{"INFO renamed away", reply("ERR unknown command 'INFO', with args beginning with: 'persistence' "), KindInfoRefused},
 		{"ACL forbids INFO", reply("NOPERM User monitor has no permissions to run the 'info' command"), KindInfoRefused},
-		{"loading", reply("LOADING Redis is loading the dataset in memory"), KindRedis},
+		{"loading", reply("LOADING Redis is loading the dataset in memory"), KindLoading},
+		{"refused dial handed over as a connection", &dialError{err: dialFailure(syscall.ECONNREFUSED)}, KindRefused},
 		{"something else", fmt.Errorf("redis: client is closed"), KindUnknown},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strconv"
@@ -152,8 +153,7 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 		DisableIdentity:          true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		// A retry would hide a flapping node and multiply a dead node's delay.
-		MaxRetries:    -1,
-		DialerRetries: 1,
+		MaxRetries: -1,
 		// At most one connection per node, kept open and reused: PoolSize alone is only the base
 		// size, and pipelines would otherwise get a pool of their own.
 		PoolSize:         1,
@@ -166,9 +166,11 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 		ReadBufferSize:  8 << 10,
 		WriteBufferSize: 1 << 10,
 	}
+	var tlsConfig *tls.Config
 	if s.TLS.Enabled || n.TLS {
-		options.TLSConfig = s.TLS.ConfigFor(n.Host())
+		tlsConfig = s.TLS.ConfigFor(n.Host())
 	}
+	options.Dialer = dialer(tlsConfig, s.ReadTimeout)
 	return options
 }
 

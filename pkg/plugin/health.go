@@ -55,6 +55,8 @@ func healthLine(card state.Card) string {
 		return string(card.Status) + ", " + card.Reason
 	case state.StatusNotApplicable:
 		return "AOF off"
+	case state.StatusLoading:
+		return card.Reason
 	}
 	return "AOF on, last rewrite " + string(card.Status)
 }

@@ -218,7 +218,28 @@ func TestRealTLSWithAGeneratedCA(t *testing.T) {
 	expectCard(t, untrusting, "tls", "unreachable", "tls:")
 
 	plain := realDatasource(t, options{readTimeoutMs: 500, nodes: []nodeSpec{{Address: server.Addr, Name: "tls"}}})
-	expectCard(t, plain, "tls", "unreachable", "if it only speaks TLS, turn TLS on")
+	expectCard(t, plain, "tls", "unreachable", "the server speaks only TLS on this port: turn TLS on")
+}
+
+func TestRealLoadingAfterARestartIsLoadingNeverAOFOff(t *testing.T) {
+	server := redistest.Start(t, redistest.Options{})
+	loading := server.HoldLoading(t) // prints aof_enabled:0 although appendonly is yes
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: loading.Addr, Name: "restarting"}}})
+	status, reason, frame := cardRows(t, ds)
+	progress := field(t, frame, "loading_loaded_perc").At(0).(*float64)
+	eta := field(t, frame, "loading_eta_seconds").At(0).(*int64)
+	if status["restarting"] != "loading" || progress == nil || *progress <= 0 || *progress >= 100 || eta == nil {
+		t.Fatalf("while loading: status %q reason %q progress %v eta %v", status["restarting"], reason["restarting"], progress, eta)
+	}
+	if enabled := field(t, frame, "aof_enabled").At(0).(*bool); enabled != nil {
+		t.Fatalf("aof_enabled = %v while loading, want null: the 0 Redis prints then is not AOF off", *enabled)
+	}
+	for _, metric := range []string{"aof_enabled", "aof_rewrite_ok", "aof_write_ok"} {
+		assertAlertValue(t, ds, metric, "restarting", nil)
+	}
+	assertAlertValue(t, ds, "node_up", "restarting", ptr(1))
+	loading.ReleaseLoading(t)
+	expectCard(t, ds, "restarting", "ok", "succeeded")
 }
 
 func TestRealRawAndSiblingsFrames(t *testing.T) {

@@ -15,6 +15,7 @@ const (
 	StatusNotApplicable Status = "n/a"         // AOF off: the stale status field is ignored
 	StatusUnreachable   Status = "unreachable" // no answer: refused, timeout, DNS, auth, TLS
 	StatusRestricted    Status = "restricted"  // answers, but refuses INFO or hides the AOF fields
+	StatusLoading       Status = "loading"     // loading its dataset (restart, replica sync): AOF state unknown until done
 )
 
 // StuckAfter is how many failed rewrites in a row make an err "stuck" rather than transient: the
@@ -44,6 +45,9 @@ type Card struct {
 	GrowthOverTrigger *float64
 	LastCowSize       *int64
 	LastRewriteSec    *int64
+	// LoadedPercent and LoadingETASec are a load's progress, while the status is loading.
+	LoadedPercent *float64
+	LoadingETASec *int64
 }
 
 // Evaluate applies the card's rules to one node's reading.
@@ -58,14 +62,23 @@ func Evaluate(reading node.Reading) Card {
 func judge(reading node.Reading) Card {
 	if failure := reading.Err; failure != nil {
 		status := StatusUnreachable
-		if failure.Kind == node.KindInfoRefused {
+		switch failure.Kind {
+		case node.KindInfoRefused:
 			status = StatusRestricted
+		case node.KindLoading:
+			status = StatusLoading
 		}
 		return Card{Status: status, Reason: fmt.Sprintf("%s: %s; %s", failure.Kind, failure.Detail, failure.Hint())}
 	}
 	f := factsOf(reading)
+	if f.odd != "" {
+		return Card{Status: StatusRestricted, Role: roleName(f.role),
+			Reason: "INFO says " + f.odd + ": a server this plugin does not understand, so nothing is judged or computed from its reply"}
+	}
 	card := withContext(f)
 	switch {
+	case isOne(f.loading) || isOne(f.asyncLoading):
+		return loadingCard(card, f)
 	case f.aofEnabled == nil || f.rewriteStatus == nil:
 		card.Status = StatusRestricted
 		card.Reason = "INFO persistence has no aof_enabled or aof_last_bgrewrite_status: a managed or Redis-compatible server that does not report AOF state; use its backup history"
@@ -80,16 +93,33 @@ func judge(reading node.Reading) Card {
 	case *f.rewriteStatus == "err":
 		card.Status = StatusErr
 		card.Reason = errReason(card)
-	default:
-		card.Status = StatusRestricted
-		card.Reason = fmt.Sprintf("aof_last_bgrewrite_status is %q, neither ok nor err: a server this plugin does not understand", *f.rewriteStatus)
-		return card
 	}
 	if card.RewriteInProgress {
 		card.Reason += "; a rewrite is running now, so this is the previous attempt's result"
 	}
 	if card.WriteStatus != nil && *card.WriteStatus == "err" {
 		card.Reason += "; AOF WRITES ARE FAILING (aof_last_write_status:err): recent writes may not be on disk"
+	}
+	return card
+}
+
+// loadingCard is a node loading its dataset. While Redis replays its AOF it prints aof_enabled:0
+// even with appendonly yes, and a replica loading a new dataset has stopped its AOF for the
+// moment: neither is "AOF off", and nothing is judged until the load ends.
+func loadingCard(card Card, f facts) Card {
+	card.Status = StatusLoading
+	card.AOFEnabled = nil
+	card.LoadedPercent, card.LoadingETASec = f.loadedPercent, f.loadingETASec
+	what := "loading its dataset (an AOF replay after a restart, or a replica's full sync)"
+	if !isOne(f.loading) {
+		what = "a replica loading a new dataset from its primary while serving the old one (async_loading)"
+	}
+	card.Reason = what + "; AOF state and the last rewrite status are judged once loading ends"
+	if f.loadedPercent != nil {
+		card.Reason += fmt.Sprintf("; %.1f%% loaded", *f.loadedPercent)
+	}
+	if f.loadingETASec != nil {
+		card.Reason += fmt.Sprintf(", about %d s left", *f.loadingETASec)
 	}
 	return card
 }

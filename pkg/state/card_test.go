@@ -77,6 +77,26 @@ func TestTheCardReadsLikeTheSpec(t *testing.T) {
 			with("aof_enabled", "-", "aof_last_bgrewrite_status", "-"), StatusRestricted, "does not report AOF state", false, false},
 		{"a server that prints an unknown status is restricted, never a false colour",
 			with("aof_last_bgrewrite_status", "pending"), StatusRestricted, `"pending"`, false, false},
+		{"loading after a restart prints aof_enabled:0 with appendonly yes: loading, never n/a",
+			with("loading", "1", "aof_enabled", "0", "loading_loaded_perc", "42.50", "loading_eta_seconds", "7"), StatusLoading, "42.5% loaded, about 7 s left", false, false},
+		{"a replica loading a new dataset in the background is loading too",
+			with("async_loading", "1", "aof_enabled", "0"), StatusLoading, "async_loading", false, false},
+		{"a LOADING reply is loading, not a failure",
+			failed(node.KindLoading, "LOADING Redis is loading the dataset in memory"), StatusLoading, "answers once loading ends", false, false},
+		{"a flag Redis cannot print is reported, not read as on",
+			with("aof_enabled", "2"), StatusRestricted, `aof_enabled is "2", which Redis never prints (a flag is 0 or 1)`, false, false},
+		{"a negative size is reported, not computed on",
+			with("aof_current_size", "-9223372036854775808"), StatusRestricted, `aof_current_size is "-9223372036854775808"`, false, false},
+		{"a size past int64 is reported",
+			with("aof_base_size", "99999999999999999999"), StatusRestricted, "aof_base_size", false, false},
+		{"a write status that is neither ok nor err is reported",
+			with("aof_last_write_status", "pending"), StatusRestricted, "a status is ok or err", false, false},
+		{"a negative failure count is reported",
+			with("aof_rewrites_consecutive_failures", "-3"), StatusRestricted, "aof_rewrites_consecutive_failures", false, false},
+		{"a duration below -1 is reported",
+			with("aof_last_rewrite_time_sec", "-5"), StatusRestricted, "aof_last_rewrite_time_sec", false, false},
+		{"a load past 100 % is reported",
+			with("loading", "1", "loading_loaded_perc", "250"), StatusRestricted, "loading_loaded_perc", false, false},
 		{"a server that refuses INFO is restricted",
 			failed(node.KindInfoRefused, "ERR unknown command 'INFO'"), StatusRestricted, "unknown command", false, false},
 		{"a node that does not answer is unreachable, with the kind and what to check",
@@ -154,6 +174,8 @@ func TestAlertSignalsCannotFireForAOFOff(t *testing.T) {
 		{"AOF off with a stale err: nothing to fire on", with("aof_enabled", "0", "aof_last_bgrewrite_status", "err", "aof_last_write_status", "err"), "1", "0", "nil", "nil", "nil"},
 		{"unreachable: only node_up speaks", failed(node.KindRefused, "connection refused"), "0", "nil", "nil", "nil", "nil"},
 		{"restricted: up, but nothing to judge", failed(node.KindInfoRefused, "ERR unknown command 'INFO'"), "1", "nil", "nil", "nil", "nil"},
+		{"loading with aof_enabled:0: neither AOF off nor a failure", with("loading", "1", "aof_enabled", "0", "aof_last_write_status", "err"), "1", "nil", "nil", "nil", "nil"},
+		{"odd aof_enabled:2: no signal at all", with("aof_enabled", "2"), "1", "nil", "nil", "nil", "nil"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,6 +206,7 @@ func TestEvidenceSignalsFireOnlyOnEvidence(t *testing.T) {
 		{"AOF off with a stale err and a stale write err", with("aof_enabled", "0", "aof_last_bgrewrite_status", "err", "aof_rewrites_consecutive_failures", "3", "aof_last_write_status", "err"), 0, 0, 0},
 		{"unreachable", failed(node.KindRefused, "connection refused"), 0, 0, 0},
 		{"restricted", failed(node.KindInfoRefused, "ERR unknown command 'INFO'"), 0, 0, 0},
+		{"loading after a failure: not judged until the load ends", with("loading", "1", "aof_enabled", "0", "aof_last_bgrewrite_status", "err", "aof_last_write_status", "err"), 0, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,4 +236,23 @@ func show[T int64 | float64](value *T) string {
 		return "nil"
 	}
 	return fmt.Sprint(*value)
+}
+
+func TestAnOddValueLeavesNoNumberBehind(t *testing.T) {
+	reading := with("aof_current_size", "-9223372036854775808", "aof_base_size", "100")
+	reading.Trigger = node.RewriteTrigger{Known: true, Percent: 100}
+	card := Evaluate(reading)
+	if card.GrowthPercent != nil || card.GrowthOverTrigger != nil || card.CurrentSize != nil || card.AOFEnabled != nil {
+		t.Fatalf("computed on an odd reply: %+v", card)
+	}
+}
+
+func TestLoadingCarriesItsProgressAndNoAOFVerdict(t *testing.T) {
+	card := Evaluate(with("loading", "1", "aof_enabled", "0", "loading_loaded_perc", "5.53", "loading_eta_seconds", "17"))
+	if card.AOFEnabled != nil || card.LoadedPercent == nil || *card.LoadedPercent != 5.53 || card.LoadingETASec == nil || *card.LoadingETASec != 17 {
+		t.Fatalf("loading card: %+v", card)
+	}
+	if ok := Evaluate(with()); ok.LoadedPercent != nil || ok.LoadingETASec != nil {
+		t.Fatalf("a node not loading carries load progress: %+v", ok)
+	}
 }

@@ -2,6 +2,8 @@
 package state
 
 import (
+	"fmt"
+
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 )
@@ -19,27 +21,111 @@ type facts struct {
 	baseSize            *int64
 	lastCowSize         *int64
 	lastRewriteSec      *int64
+	loading             *int64
+	asyncLoading        *int64
+	loadedPercent       *float64
+	loadingETASec       *int64
 	role                *string
 	trigger             node.RewriteTrigger
+	// odd names the first field whose value Redis cannot print (a flag of 2, a negative size):
+	// such a reply is not judged or computed on. "" when every field read has a sane shape.
+	odd string
 }
 
 func factsOf(reading node.Reading) facts {
-	in := reading.Info
-	return facts{
-		aofEnabled:          intField(in, "aof_enabled"),
-		rewriteStatus:       stringField(in, "aof_last_bgrewrite_status"),
-		rewriteInProgress:   intField(in, "aof_rewrite_in_progress"),
-		rewriteScheduled:    intField(in, "aof_rewrite_scheduled"),
-		currentRewriteSec:   seconds(in, "aof_current_rewrite_time_sec"),
-		consecutiveFailures: intField(in, "aof_rewrites_consecutive_failures"),
-		writeStatus:         stringField(in, "aof_last_write_status"),
-		currentSize:         intField(in, "aof_current_size"),
-		baseSize:            intField(in, "aof_base_size"),
-		lastCowSize:         intField(in, "aof_last_cow_size"),
-		lastRewriteSec:      seconds(in, "aof_last_rewrite_time_sec"),
-		role:                stringField(in, "role"),
+	r := shapeReader{in: reading.Info}
+	f := facts{
+		aofEnabled:          r.int("aof_enabled", flagShape),
+		rewriteStatus:       r.status("aof_last_bgrewrite_status"),
+		rewriteInProgress:   r.int("aof_rewrite_in_progress", flagShape),
+		rewriteScheduled:    r.int("aof_rewrite_scheduled", flagShape),
+		currentRewriteSec:   r.int("aof_current_rewrite_time_sec", secondsShape),
+		consecutiveFailures: r.int("aof_rewrites_consecutive_failures", countShape),
+		writeStatus:         r.status("aof_last_write_status"),
+		currentSize:         r.int("aof_current_size", countShape),
+		baseSize:            r.int("aof_base_size", countShape),
+		lastCowSize:         r.int("aof_last_cow_size", countShape),
+		lastRewriteSec:      r.int("aof_last_rewrite_time_sec", secondsShape),
+		loading:             r.int("loading", flagShape),
+		asyncLoading:        r.int("async_loading", flagShape),
+		loadedPercent:       r.percent("loading_loaded_perc"),
+		loadingETASec:       r.int("loading_eta_seconds", countShape),
+		role:                stringField(reading.Info, "role"),
 		trigger:             reading.Trigger,
 	}
+	f.currentRewriteSec, f.lastRewriteSec = noneAsNil(f.currentRewriteSec), noneAsNil(f.lastRewriteSec)
+	f.odd = r.odd
+	return f
+}
+
+// shape is a range of integers Redis prints for a kind of field.
+type shape struct {
+	valid func(int64) bool
+	what  string
+}
+
+var (
+	flagShape    = shape{func(v int64) bool { return v == 0 || v == 1 }, "a flag is 0 or 1"}
+	countShape   = shape{func(v int64) bool { return v >= 0 }, "a size or count is never negative"}
+	secondsShape = shape{func(v int64) bool { return v >= -1 }, "a duration is whole seconds, or -1 for none"}
+)
+
+// oddValueShown bounds the value quoted in a reason: a hostile server can print anything.
+const oddValueShown = 40
+
+// shapeReader reads typed fields and remembers the first one whose value is outside what Redis
+// can print, so that a server this plugin does not understand is reported, not computed on.
+type shapeReader struct {
+	in  info.Info
+	odd string
+}
+
+func (r *shapeReader) note(key, raw, what string) {
+	if r.odd != "" {
+		return
+	}
+	if len(raw) > oddValueShown {
+		raw = raw[:oddValueShown] + "…"
+	}
+	r.odd = fmt.Sprintf("%s is %q, which Redis never prints (%s)", key, raw, what)
+}
+
+func (r *shapeReader) int(key string, want shape) *int64 {
+	raw, ok := r.in.String(key)
+	if !ok {
+		return nil
+	}
+	value := info.Type(raw)
+	if value.Kind != info.KindInt || !want.valid(value.Int) {
+		r.note(key, raw, want.what)
+		return nil
+	}
+	return &value.Int
+}
+
+func (r *shapeReader) status(key string) *string {
+	raw, ok := r.in.String(key)
+	if !ok {
+		return nil
+	}
+	if raw != "ok" && raw != "err" {
+		r.note(key, raw, "a status is ok or err")
+		return nil
+	}
+	return &raw
+}
+
+func (r *shapeReader) percent(key string) *float64 {
+	raw, ok := r.in.String(key)
+	if !ok {
+		return nil
+	}
+	value := info.Type(raw)
+	if value.Kind == info.KindString || value.Float < 0 || value.Float > 100 {
+		r.note(key, raw, "a percentage is 0 to 100")
+		return nil
+	}
+	return &value.Float
 }
 
 func intField(in info.Info, key string) *int64 {
@@ -56,12 +142,12 @@ func stringField(in info.Info, key string) *string {
 	return nil
 }
 
-// seconds reads a *_time_sec field, where -1 means "none".
-func seconds(in info.Info, key string) *int64 {
-	if value := intField(in, key); value != nil && *value >= 0 {
-		return value
+// noneAsNil turns the -1 of a *_time_sec field, which means "none", into nil.
+func noneAsNil(seconds *int64) *int64 {
+	if seconds != nil && *seconds < 0 {
+		return nil
 	}
-	return nil
+	return seconds
 }
 
 // withContext fills everything but the status and reason.

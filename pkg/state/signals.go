@@ -33,7 +33,7 @@ func SignalsOf(card Card) Signals {
 	case StatusUnreachable:
 		signals.NodeUp = 0
 		return signals
-	case StatusRestricted:
+	case StatusRestricted, StatusLoading: // loading: AOF state unknown until the load ends
 		return signals
 	case StatusNotApplicable:
 		signals.AOFEnabled = number(0)

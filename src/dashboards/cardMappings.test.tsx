@@ -85,6 +85,7 @@ const STATUSES: Array<{ status: string; text: string; color: string }> = [
   { status: 'n/a', text: 'N/A', color: 'gray' },
   { status: 'unreachable', text: 'UNREACHABLE', color: 'purple' },
   { status: 'restricted', text: 'RESTRICTED', color: 'orange' },
+  { status: 'loading', text: 'LOADING', color: 'blue' },
 ];
 
 describe('Last AOF Rewrite Status card (bundled dashboard)', () => {

@@ -212,6 +212,9 @@ type launchSpec struct {
 	// sentinelConf makes launch run `redis-server <conf> --sentinel`
 	// instead: it writes the config for port into dir, returns its path.
 	sentinelConf func(port int, dir string) (string, error)
+	// port and dir, when set, are used instead of a free port and a fresh dir (Relaunch).
+	port int
+	dir  string
 }
 
 // start is Start without tb.Fatal, so StartMany can call it from
@@ -304,13 +307,17 @@ func launch(tb testing.TB, bin, baseDir string, opts Options, spec launchSpec) (
 	if spec.clusterBus {
 		pickPort = freeClusterPort
 	}
-	port, err := pickPort()
-	if err != nil {
-		return nil, false, err
+	port, dir := spec.port, spec.dir
+	var err error
+	if port == 0 {
+		if port, err = pickPort(); err != nil {
+			return nil, false, err
+		}
 	}
-	dir, err := os.MkdirTemp(baseDir, "redis-")
-	if err != nil {
-		return nil, false, err
+	if dir == "" {
+		if dir, err = os.MkdirTemp(baseDir, "redis-"); err != nil {
+			return nil, false, err
+		}
 	}
 	args := serverArgs(opts, port, dir)
 	if spec.sentinelConf != nil {
@@ -376,7 +383,7 @@ func launch(tb testing.TB, bin, baseDir string, opts Options, spec launchSpec) (
 	tb.Cleanup(func() { s.stop(tb) })
 
 	if err := s.waitReady(); err != nil {
-		retry = errors.Is(err, errPortTaken) || (s.exited() && strings.Contains(logs.String(), "Address already in use"))
+		retry = spec.port == 0 && (errors.Is(err, errPortTaken) || (s.exited() && strings.Contains(logs.String(), "Address already in use")))
 		s.stop(tb)
 		return nil, retry, err
 	}
@@ -406,6 +413,9 @@ func (s *Server) waitReady() error {
 			conn.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			err = s.admin.Ping(ctx).Err()
+			if err != nil && strings.HasPrefix(err.Error(), "LOADING") {
+				err = nil // it answers; PING just waits for the load (see Relaunch)
+			}
 			if err == nil {
 				err = s.checkOwnsAddr(ctx)
 			}
@@ -640,6 +650,28 @@ func (s *Server) stop(tb testing.TB) {
 			}
 		}
 	})
+}
+
+// Relaunch starts a stopped server again on the same port and in the same dir, so it replays
+// its AOF, with extraArgs added to its command line. It returns as soon as the server answers,
+// which may be while it is still loading (see HoldLoading). The new Server replaces s.
+func (s *Server) Relaunch(tb testing.TB, extraArgs ...string) *Server {
+	tb.Helper()
+	if !s.exited() {
+		tb.Fatalf("redistest: Relaunch of %s, which is still running: Stop it first", s.Addr)
+	}
+	_, portText, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	port, _ := strconv.Atoi(portText)
+	opts := s.opts
+	opts.ExtraArgs = append(append([]string(nil), s.opts.ExtraArgs...), extraArgs...)
+	again, err := startSpec(tb, "", opts, launchSpec{port: port, dir: s.Dir})
+	if err != nil {
+		tb.Fatalf("redistest: relaunching on %s: %v", s.Addr, err)
+	}
+	return again
 }
 
 // serverAt returns the server listening at addr, or nil.

@@ -520,3 +520,20 @@ func BenchmarkInfoMany(b *testing.B) {
 		}
 	}
 }
+
+func TestHoldLoadingAnswersINFOWhileLoadingAndReleases(t *testing.T) {
+	s := Start(t, Options{})
+	loading := s.HoldLoading(t)
+	m := loading.Info(t)
+	// The fact the card is built around: a replaying server prints aof_enabled:0 with appendonly yes.
+	if m["loading"] != "1" || m["aof_enabled"] != "0" || m["loading_loaded_perc"] == "" || m["loading_eta_seconds"] == "" {
+		t.Fatalf("held load: %v", m)
+	}
+	if got := loading.do(t, "CONFIG", "GET", "appendonly"); fmt.Sprint(got) != "map[appendonly:yes]" && fmt.Sprint(got) != "[appendonly yes]" {
+		t.Fatalf("CONFIG GET appendonly while loading = %v, want yes", got)
+	}
+	loading.ReleaseLoading(t)
+	if m := loading.Info(t); m["loading"] != "0" || m["aof_enabled"] != "1" {
+		t.Fatalf("after release: %v", summary(m))
+	}
+}

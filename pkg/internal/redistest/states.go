@@ -274,3 +274,54 @@ func (s *Server) signalAndWait(tb testing.TB, sig syscall.Signal, reached func(s
 		time.Sleep(pollInterval)
 	}
 }
+
+// loadingKeys and loadingValue make a dataset whose load can be slowed per key and whose
+// progress moves in small steps: 5,000 keys of 256 bytes, ~1.3 MB in memory.
+const (
+	loadingKeys  = 5000
+	loadingValue = 256
+	// holdLoadUS is the key-load-delay (microseconds per key, a hidden setting) that keeps a
+	// load running far longer than a test needs: 50 s for the whole dataset. A loading server
+	// serves clients only between keys, every loading-process-events-interval-bytes, so a
+	// longer delay per key would make every answer slow.
+	holdLoadUS = 10_000
+)
+
+// HoldLoading restarts the server into a load that stays running (loading:1), the way a large
+// node replays its AOF after a restart: it writes a dataset, rewrites the AOF so every key is on
+// disk, stops the server and relaunches it with key-load-delay, and with
+// loading-process-events-interval-bytes 1024 so that it answers INFO while loading. It returns
+// the relaunched server, which replaces s, once INFO shows loading:1. ReleaseLoading ends the
+// load.
+func (s *Server) HoldLoading(tb testing.TB) *Server {
+	tb.Helper()
+	if s.opts.AOFOff {
+		tb.Fatalf("redistest: HoldLoading needs AOF on")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	prefix, err := s.slotKey("redistest:load:")
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	value := strings.Repeat("v", loadingValue)
+	pipe := s.admin.Pipeline()
+	for i := range loadingKeys {
+		pipe.Set(ctx, prefix+strconv.Itoa(i), value, 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		tb.Fatalf("redistest: %s: writing the dataset to load: %v", s.Addr, err)
+	}
+	s.RewriteOK(tb)
+	s.Stop(tb)
+	again := s.Relaunch(tb, "--key-load-delay", strconv.Itoa(holdLoadUS), "--loading-process-events-interval-bytes", "1024")
+	again.waitInfo(tb, "loading:1 after the restart", func(m map[string]string) bool { return m["loading"] == "1" })
+	return again
+}
+
+// ReleaseLoading lets a load held by HoldLoading run at full speed and waits until it is done.
+func (s *Server) ReleaseLoading(tb testing.TB) {
+	tb.Helper()
+	s.do(tb, "CONFIG", "SET", "key-load-delay", "0")
+	s.waitInfo(tb, "loading:0 after releasing the load", func(m map[string]string) bool { return m["loading"] == "0" })
+}
