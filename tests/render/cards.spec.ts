@@ -17,6 +17,7 @@ const CARD_LOOKS: Record<string, { text: string; color: string }> = {
   'n/a': { text: 'N/A', color: 'gray' },
   unreachable: { text: 'UNREACHABLE', color: 'purple' },
   restricted: { text: 'RESTRICTED', color: 'orange' },
+  loading: { text: 'LOADING', color: 'blue' },
 };
 
 /** What the reason says for the states that are not a rewrite outcome. */

@@ -6,6 +6,7 @@ import {
   fileSizeLimit,
   freePort,
   FSIZE_LIMIT_KIB,
+  holdLoading,
   holdRewrite,
   infoField,
   killGroup,
@@ -58,6 +59,7 @@ export async function startScenario(password: string, started: (n: NodeProc) => 
   const restricted = await start('restricted', '', password, '--rename-command INFO ""');
   const locked = await start('wrong-password', '', `not-${password}`);
   const rewriting = await start('rewriting');
+  const restarting = await start('loading');
 
   const c = client(healthy.port, password);
   await c.set('scenario:key', 'value');
@@ -79,6 +81,9 @@ export async function startScenario(password: string, started: (n: NodeProc) => 
   const w = client(writeFailing.port, password);
   await writeErr(w);
   w.disconnect();
+  // Restarted into a slowed AOF replay (loading:1); the scenario keeps the new process.
+  const loading = await holdLoading(restarting, password);
+  started(loading);
   const rw = client(rewriting.port, password);
   await holdRewrite(rw, rewriting.pid);
   rw.disconnect();
@@ -109,6 +114,7 @@ export async function startScenario(password: string, started: (n: NodeProc) => 
     { name: 'unreachable', status: 'unreachable', address: await closedAddress() },
     { name: 'wrong-password', status: 'unreachable', ...running(locked) },
     { name: 'restricted', status: 'restricted', ...running(restricted) },
+    { name: 'loading', status: 'loading', ...running(loading) },
   ];
 }
 

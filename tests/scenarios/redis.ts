@@ -36,35 +36,96 @@ export async function startRedis(name: string, wrapper = '', password?: string, 
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), `persistwatch-scenario-${name}-`));
-    const args = [
-      '--bind 127.0.0.1',
-      `--port ${port}`,
-      `--dir ${dir}`,
-      '--appendonly yes',
-      '--save ""',
-      `--logfile ${join(dir, 'redis.log')}`,
-      password ? `--requirepass ${password}` : '',
-      extraArgs,
-    ].join(' ');
-    const child = spawn('bash', ['-c', `${wrapper} exec redis-server ${args}`], {
-      stdio: 'ignore',
-      detached: true, // own process group: teardown kills the server and any rewrite child
-    });
-    child.unref();
-    const pid = child.pid!;
-    for (let i = 0; i < 100; i++) {
-      await sleep(100);
-      if (!alive(pid)) {
-        break;
-      }
-      if (await pingOwn(port, dir, password)) {
-        return { name, port, pid, dir };
-      }
+    const n = await launch({ name, port, pid: 0, dir }, wrapper, password, extraArgs, () =>
+      pingOwn(port, dir, password)
+    );
+    if (n) {
+      return n;
     }
-    killGroup(pid);
     rmSync(dir, { recursive: true, force: true });
   }
   throw new Error(`redis-server for ${name} did not start`);
+}
+
+/** Runs redis-server on node's port and dir; the node when ready answers, undefined if it did not start. */
+async function launch(
+  node: NodeProc,
+  wrapper: string,
+  password: string | undefined,
+  extraArgs: string,
+  ready: () => Promise<boolean>
+): Promise<NodeProc | undefined> {
+  const args = [
+    '--bind 127.0.0.1',
+    `--port ${node.port}`,
+    `--dir ${node.dir}`,
+    '--appendonly yes',
+    '--save ""',
+    `--logfile ${join(node.dir, 'redis.log')}`,
+    password ? `--requirepass ${password}` : '',
+    extraArgs,
+  ].join(' ');
+  const child = spawn('bash', ['-c', `${wrapper} exec redis-server ${args}`], {
+    stdio: 'ignore',
+    detached: true, // own process group: teardown kills the server and any rewrite child
+  });
+  child.unref();
+  const pid = child.pid!;
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    if (!alive(pid)) {
+      break;
+    }
+    if (await ready()) {
+      return { ...node, pid };
+    }
+  }
+  killGroup(pid);
+  return undefined;
+}
+
+/**
+ * Restarts node on its port and dir with its AOF load slowed per key (key-load-delay, a hidden
+ * config), so it replays its AOF for minutes with loading:1; loading-process-events-interval-bytes
+ * keeps it answering INFO between keys meanwhile. The node needs a dataset: 5,000 keys are written
+ * and rewritten into the AOF's RDB base first. Redis prints aof_enabled:0 while it loads, though appendonly is yes.
+ */
+export async function holdLoading(node: NodeProc, password?: string): Promise<NodeProc> {
+  const r = client(node.port, password);
+  const pipe = r.pipeline();
+  for (let i = 0; i < 5000; i++) {
+    pipe.set(`scenario:load:${i}`, 'v'.repeat(256));
+  }
+  await pipe.exec();
+  // Into the AOF's RDB base file: key-load-delay slows the RDB part of the load, not AOF commands.
+  await r.bgrewriteaof();
+  await waitField(r, 'aof_rewrite_in_progress', '0');
+  await r.call('SHUTDOWN').catch(() => undefined); // the connection closes as the server exits
+  r.disconnect();
+  for (let i = 0; i < 100 && alive(node.pid); i++) {
+    await sleep(100);
+  }
+  const loading = async () => {
+    const l = client(node.port, password);
+    try {
+      return (await infoField(l, 'loading')) === '1';
+    } catch {
+      return false;
+    } finally {
+      l.disconnect();
+    }
+  };
+  const again = await launch(
+    node,
+    '',
+    password,
+    '--key-load-delay 30000 --loading-process-events-interval-bytes 1024',
+    loading
+  );
+  if (!again) {
+    throw new Error(`${node.name}: redis-server did not restart into loading:1`);
+  }
+  return again;
 }
 
 /** True when the server on port answers and runs with our dir (not someone else's server). */
