@@ -67,6 +67,13 @@ bench:
 # Fleets of 1, 10, 100 and 1,000 real redis-server processes, each polled by a bare go-redis
 # fan-out, the plugin over gRPC and redis_exporter (docs/benchmarks.md). Heavy: ~3 GiB and some
 # minutes for 1,000 nodes; not part of make test. Extra flags: FLEET_ARGS=-fleet.polls=20
+# The soak (docs/robustness.md): 100 real nodes, a tenth killed and stopped at random, 10,000
+# card queries and a Live stream; bounded by -soak.max. Not part of make test. Extra flags:
+# SOAK_ARGS=-soak.queries=2000
+.PHONY: soak
+soak:
+	go test ./pkg/fleetbench -run '^$$' -bench Soak -benchtime 1x -timeout 30m $(SOAK_ARGS)
+
 .PHONY: bench-fleet
 bench-fleet:
 	go test ./pkg/fleetbench -run '^$$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000 $(FLEET_ARGS)
