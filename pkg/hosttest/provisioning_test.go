@@ -145,7 +145,6 @@ func pluginContext(t *testing.T, ds provisionedDatasourceFile, env map[string]st
 		secure[key] = fmt.Sprint(value)
 	}
 	return backend.PluginContext{
-		OrgID:    ds.OrgID,
 		PluginID: ds.Type,
 		User:     &backend.User{Login: "admin", Role: "Admin"},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
@@ -188,7 +187,7 @@ func TestProvisionedDatasource(t *testing.T) {
 // fields and wrong types are errors, panel options included) and its Validate.
 func strictDashboard(raw []byte) error {
 	plugins.RegisterDefaultPlugins()
-	var d fdashboard.Dashboard
+	var d fdashboard.Dashboard //nolint:staticcheck // the file provider reads the v1 dashboard JSON, not dashboardv2
 	// UnmarshalJSONStrict returns a (possibly empty) list of errors as its error.
 	if err := d.UnmarshalJSONStrict(raw); err != nil && err.Error() != "" {
 		return err
