@@ -169,6 +169,7 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 	if s.TLS.Enabled || n.TLS {
 		options.TLSConfig = s.TLS.ConfigFor(n.Host())
 	}
+	options.Dialer = dialer(s, options.TLSConfig)
 	return options
 }
 
