@@ -72,44 +72,62 @@ func newClientHosts(t *testing.T, s *redistest.Server, before map[string]string)
 	return hosts
 }
 
-// expectOnlyThroughProxy fails unless the plugin reached s, and only from the proxy's side.
-func expectOnlyThroughProxy(t *testing.T, s *redistest.Server, before map[string]string) {
+// expectNoDirectConnection fails if a client connected to s since before, other than through the
+// proxy, and returns the new clients' hosts.
+func expectNoDirectConnection(t *testing.T, s *redistest.Server, before map[string]string) []string {
 	t.Helper()
 	hosts := newClientHosts(t, s, before)
-	if len(hosts) == 0 {
-		t.Fatalf("%s: the plugin opened no connection to the node", s.Addr)
-	}
 	for _, host := range hosts {
 		if host != sockstest.Outbound {
 			t.Fatalf("%s: a client connected from %s, not through the proxy (%s); all new clients: %v", s.Addr, host, sockstest.Outbound, hosts)
 		}
 	}
+	return hosts
+}
+
+// expectOnlyThroughProxy fails unless the plugin reached s, and only through the proxy.
+func expectOnlyThroughProxy(t *testing.T, s *redistest.Server, before map[string]string) {
+	t.Helper()
+	if len(expectNoDirectConnection(t, s, before)) == 0 {
+		t.Fatalf("%s: the plugin opened no connection to the node", s.Addr)
+	}
 }
 
 func TestRealStaticNodeIsReadOnlyThroughTheProxy(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		tls  bool
-	}{{"plain proxy (allow_insecure)", false}, {"proxy with TLS and a client certificate", true}} {
+		name              string
+		proxyTLS, nodeTLS bool
+	}{
+		{"plain proxy (allow_insecure)", false, false},
+		{"proxy with TLS and a client certificate", true, false},
+		{"TLS node inside the proxy's TLS", true, true},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var ca *redistest.CA
-			if tt.tls {
-				ca = redistest.NewCA(t)
+			ca := redistest.NewCA(t)
+			var proxyCA, nodeCA *redistest.CA
+			if tt.proxyTLS {
+				proxyCA = ca
 			}
-			socks := sockstest.Start(t, sockstest.Options{TLS: ca})
+			jsonData := map[string]any{"enableSecureSocksProxy": true}
+			secure := map[string]string{"password": "through-the-proxy"}
+			if tt.nodeTLS {
+				nodeCA = ca
+				jsonData["tlsEnabled"] = true
+				secure["tlsCACert"] = string(ca.CAPEM)
+			}
+			socks := sockstest.Start(t, sockstest.Options{TLS: proxyCA})
 			// A password keeps protected mode from refusing the proxy's non-127.0.0.1 address,
 			// and shows that AUTH passes through.
-			node := redistest.Start(t, redistest.Options{Password: "through-the-proxy"})
+			node := redistest.Start(t, redistest.Options{Password: "through-the-proxy", TLS: nodeCA})
 			node.RewriteOK(t)
 			before := clients(t, node)
 
-			ds := proxiedDatasource(t, socks.GrafanaConfig(),
-				map[string]any{"nodes": []nodeSpec{{Address: node.Addr, Name: "private"}}, "enableSecureSocksProxy": true},
-				map[string]string{"password": "through-the-proxy"})
+			jsonData["nodes"] = []nodeSpec{{Address: node.Addr, Name: "private"}}
+			ds := proxiedDatasource(t, socks.GrafanaConfig(), jsonData, secure)
 			expectCard(t, ds, "private", "ok", "")
 
 			expectOnlyThroughProxy(t, node, before)
-			if tt.tls && socks.TLSHandshakes() == 0 {
+			if tt.proxyTLS && socks.TLSHandshakes() == 0 {
 				t.Fatal("the node was read, but not over the proxy's TLS")
 			}
 		})
@@ -157,6 +175,33 @@ func TestRealClusterIsDiscoveredAndReadOnlyThroughTheProxy(t *testing.T) {
 	}
 }
 
+func TestRealSentinelsAndTheirNodesAreReachedOnlyThroughTheProxy(t *testing.T) {
+	socks := sockstest.Start(t, sockstest.Options{})
+	group := redistest.StartSentinelGroup(t, redistest.SentinelOptions{MasterName: "private", Replicas: 1, Sentinels: 2,
+		Password: "data-secret", SentinelPassword: "sentinel-secret"})
+	everyone := append(append([]*redistest.Server{group.Master}, group.Replicas...), group.Sentinels...)
+	before := map[*redistest.Server]map[string]string{}
+	for _, s := range everyone {
+		before[s] = clients(t, s)
+	}
+	var sentinels []nodeSpec
+	for _, address := range group.SentinelAddrs() {
+		sentinels = append(sentinels, nodeSpec{Address: address})
+	}
+
+	ds := proxiedDatasource(t, socks.GrafanaConfig(), map[string]any{"discovery": "sentinel", "nodes": sentinels, "enableSecureSocksProxy": true},
+		map[string]string{"password": "data-secret", "sentinelPassword": "sentinel-secret"})
+	rows := rowsByInstance(t, ds)
+	if len(rows) != 2 || rows[group.Master.Addr].role != "primary" {
+		t.Fatalf("rows = %+v, want the master and its replica, found through the proxy", rows)
+	}
+	// The first sentinel answers, so the second may never be dialled; if it is, then through the proxy.
+	for _, s := range everyone[:3] {
+		expectOnlyThroughProxy(t, s, before[s])
+	}
+	expectNoDirectConnection(t, everyone[3], before[everyone[3]])
+}
+
 func TestRealProxyFailuresNameTheProxy(t *testing.T) {
 	refused := redistest.ClosedAddr(t)
 	socks := sockstest.Start(t, sockstest.Options{Refuse: []string{refused}})
@@ -165,6 +210,11 @@ func TestRealProxyFailuresNameTheProxy(t *testing.T) {
 		unreachableProxy[key] = value
 	}
 	closed := redistest.ClosedAddr(t)
+	// A TLS proxy whose CA did not sign the client certificate Grafana hands the plugin.
+	untrusted := sockstest.Start(t, sockstest.Options{TLS: redistest.NewCA(t)}).GrafanaConfig()
+	stranger := redistest.NewCA(t)
+	untrusted[proxy.PluginSecureSocksProxyClientCertContents] = string(stranger.ClientCertPEM)
+	untrusted[proxy.PluginSecureSocksProxyClientKeyContents] = string(stranger.ClientKeyPEM)
 	unreachableProxy[proxy.PluginSecureSocksProxyProxyAddress] = redistest.ClosedAddr(t)
 
 	for _, tt := range []struct {
@@ -176,6 +226,7 @@ func TestRealProxyFailuresNameTheProxy(t *testing.T) {
 		{"node down behind the proxy", socks.GrafanaConfig(), closed, []string{"proxy_node_unreachable", "the secure SOCKS proxy cannot reach the node"}},
 		{"proxy rules refuse the node", socks.GrafanaConfig(), refused, []string{"proxy_refused", "the secure SOCKS proxy refused the connection"}},
 		{"proxy down", unreachableProxy, refused, []string{"proxy_unreachable", "the secure SOCKS proxy cannot be reached"}},
+		{"proxy's TLS rejects the client certificate", untrusted, refused, []string{"proxy_unreachable", "the secure SOCKS proxy cannot be reached"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ds := proxiedDatasource(t, tt.grafanaCfg, map[string]any{"nodes": []nodeSpec{{Address: tt.address}}, "enableSecureSocksProxy": true}, nil)
