@@ -61,6 +61,9 @@ func Start(tb testing.TB, opts Options) *Proxy {
 	tb.Helper()
 	bin, err := exec.LookPath("danted")
 	if err != nil {
+		bin, err = exec.LookPath("/usr/sbin/danted") // not on a non-root user's PATH
+	}
+	if err != nil {
 		tb.Fatalf("sockstest: danted is not installed or not on PATH (Debian/Ubuntu: apt-get install dante-server; scripts/install-deps.sh does it): %v", err)
 	}
 	var addr string
