@@ -64,7 +64,7 @@ func (e *Error) Hint() string {
 	case KindInfoRefused:
 		return "the server refuses INFO (renamed, ACL or managed service); grant +info or use the provider's backup metrics"
 	case KindProxyUnreachable:
-		return "the secure SOCKS proxy cannot be reached; check that it (the Private data source connect agent) runs at the address in Grafana's secure_socks_datasource_proxy settings, and their TLS certificates"
+		return "the secure SOCKS proxy cannot be reached; check that it (the Private data source connect agent) runs at the address Grafana's [secure_socks_datasource_proxy] settings give, and that their TLS setting and certificates match the proxy's"
 	case KindProxyRefused:
 		return "the secure SOCKS proxy refused the connection; check the data source's proxy credentials and that the proxy allows this node"
 	case KindProxyNodeUnreachable:
