@@ -179,9 +179,22 @@ func (p *Proxy) startTLSFront(tb testing.TB, backend string) string {
 	if err != nil {
 		tb.Fatalf("sockstest: %v", err)
 	}
-	var relays sync.WaitGroup
+	// A client may keep its connection open past the test (a plugin process outlives its data
+	// sources' tests): cleanup closes every open one, which ends its relay.
+	var (
+		relays sync.WaitGroup
+		mu     sync.Mutex
+		open   = map[net.Conn]bool{}
+		closed bool
+	)
 	tb.Cleanup(func() {
 		listener.Close()
+		mu.Lock()
+		closed = true
+		for conn := range open {
+			conn.Close()
+		}
+		mu.Unlock()
 		relays.Wait()
 	})
 	go func() {
@@ -190,10 +203,21 @@ func (p *Proxy) startTLSFront(tb testing.TB, backend string) string {
 			if err != nil {
 				return
 			}
+			mu.Lock()
+			if closed {
+				conn.Close()
+				mu.Unlock()
+				return
+			}
+			open[conn] = true
 			relays.Add(1)
+			mu.Unlock()
 			go func() {
 				defer relays.Done()
 				p.relay(conn.(*tls.Conn), backend)
+				mu.Lock()
+				delete(open, conn)
+				mu.Unlock()
 			}()
 		}
 	}()
