@@ -141,6 +141,10 @@ export const CONFIG_TEXT = {
     maxConcurrency: 'Max concurrency',
     maxConcurrencyTooltip: `How many nodes are queried at once. Default ${DEFAULTS.maxConcurrency}.`,
   },
+  proxy: {
+    description:
+      'When on, every connection (data nodes, cluster members and sentinels) goes through the secure SOCKS proxy Grafana provides, for Redis in a private network (Private data source connect). Unix socket addresses cannot be reached through it.',
+  },
 } as const;
 
 export const QUERY_TEXT = {

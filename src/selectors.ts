@@ -30,6 +30,9 @@ export const Selectors = {
       readTimeout: 'redis-config-read-timeout',
       maxConcurrency: 'redis-config-max-concurrency',
     },
+    proxy: {
+      section: 'redis-config-secure-socks-proxy',
+    },
   },
   query: {
     editor: 'redis-query-editor',

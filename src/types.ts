@@ -92,6 +92,8 @@ export interface RedisJsonData extends DataSourceJsonData {
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
   maxConcurrency?: number;
+  /** Grafana's standard switch: connect through the secure SOCKS proxy (Private data source connect). */
+  enableSecureSocksProxy?: boolean;
 }
 
 /** secureJsonData: write-only, never returned to the browser. */

@@ -22,6 +22,7 @@ import (
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/sockstest"
 )
 
 const (
@@ -226,6 +227,20 @@ func TestPluginOverGRPC(t *testing.T) {
 		okFrames(t, host.query(t, secured, "raw", `{}`))
 		okFrames(t, host.query(t, secured, "siblings", `{}`))
 		host.callResource(t, secured, "nodes")
+	})
+
+	t.Run("through the secure SOCKS proxy Grafana configures", func(t *testing.T) {
+		socks := sockstest.Start(t, sockstest.Options{TLS: redistest.NewCA(t)})
+		proxied := secured
+		proxied.ID, proxied.UID, proxied.Name = 6, "proxied", "Proxied"
+		proxied.SecureSocksProxy, proxied.GrafanaConfig = true, socks.GrafanaConfig()
+		health := host.checkHealth(t, proxied)
+		if health.Status != backend.HealthStatusOk || !strings.Contains(health.Message, "1 of 1 Redis nodes answered INFO") {
+			t.Errorf("health %v: %s", health.Status, health.Message)
+		}
+		if socks.TLSHandshakes() == 0 {
+			t.Error("the node answered, but not through the proxy's TLS")
+		}
 	})
 
 	for _, tc := range []struct {

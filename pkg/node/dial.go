@@ -9,7 +9,29 @@ import (
 	"net"
 	"syscall"
 	"time"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
+
+// dialFunc opens a connection; go-redis calls it for every connection of a client.
+type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// keepAlive is go-redis's own default: probe after 30 s idle, below typical LB and NAT idle
+// timeouts, and give up after 3 unanswered probes.
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 5 * time.Second, Count: 3}
+
+// dialNet opens a direct socket; tests count dials through it.
+var dialNet dialFunc = (&net.Dialer{KeepAliveConfig: keepAlive}).DialContext
+
+// rawDialer is where every client (data node, cluster member, sentinel) gets its connection
+// before TLS: through Grafana's secure SOCKS proxy when it is on, else directly. It is the one
+// place that decides, so that no client can bypass the proxy.
+func rawDialer(s settings.Settings) dialFunc {
+	if s.Proxy != nil {
+		return s.Proxy.Dial
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) { return dialNet(ctx, network, addr) }
+}
 
 // dialer is the go-redis Dialer for one node. It never returns an error to go-redis: go-redis's
 // pool counts dial errors and, once they reach PoolSize (1 here), replays the last one to every
@@ -20,10 +42,14 @@ import (
 // dial error: go-redis discards it, and the next read of the node dials again, itself.
 //
 // It also does the TLS handshake, so that a TLS client talking to a plaintext server is told
-// apart from a node that does not answer (see handshake).
-func dialer(config *tls.Config, probeTimeout time.Duration) func(context.Context, string, string) (net.Conn, error) {
+// apart from a node that does not answer (see handshake). The connect timeout covers the proxy's
+// handshake and TLS too.
+func dialer(s settings.Settings, config *tls.Config) dialFunc {
+	raw := rawDialer(s)
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
-		conn, err := dial(ctx, network, address, config, probeTimeout)
+		ctx, cancel := context.WithTimeout(ctx, s.ConnectTimeout)
+		defer cancel()
+		conn, err := dial(ctx, raw, network, address, config, s.ReadTimeout)
 		if err != nil {
 			return failedConn{err: &dialError{err: err}}, nil
 		}
@@ -31,11 +57,8 @@ func dialer(config *tls.Config, probeTimeout time.Duration) func(context.Context
 	}
 }
 
-// dialNet opens the socket; tests count dials through it.
-var dialNet = (&net.Dialer{}).DialContext
-
-func dial(ctx context.Context, network, address string, config *tls.Config, probeTimeout time.Duration) (net.Conn, error) {
-	raw, err := dialNet(ctx, network, address)
+func dial(ctx context.Context, open dialFunc, network, address string, config *tls.Config, probeTimeout time.Duration) (net.Conn, error) {
+	raw, err := open(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}

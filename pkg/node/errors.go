@@ -33,6 +33,11 @@ const (
 	KindInfoRefused Kind = "info_refused" // the server answers but will not run INFO
 	KindRedis       Kind = "redis_error"  // any other error reply
 	KindUnknown     Kind = "error"
+
+	// Through Grafana's secure SOCKS proxy.
+	KindProxyUnreachable     Kind = "proxy_unreachable"      // no connection to the proxy (down, wrong address, TLS)
+	KindProxyRefused         Kind = "proxy_refused"          // the proxy refuses the data source (credentials, rules)
+	KindProxyNodeUnreachable Kind = "proxy_node_unreachable" // the proxy cannot reach the node
 )
 
 // Error is a classified failure to read a node. Its text is safe to show: go-redis errors never
@@ -73,6 +78,12 @@ func (e *Error) Hint() string {
 		return "the server is loading its dataset into memory; it answers once loading ends"
 	case KindInfoRefused:
 		return "the server refuses INFO (renamed, ACL or managed service); grant +info or use the provider's backup metrics"
+	case KindProxyUnreachable:
+		return "the secure SOCKS proxy cannot be reached; check that it (the Private data source connect agent) runs at the address Grafana's [secure_socks_datasource_proxy] settings give, and that their TLS setting and certificates match the proxy's"
+	case KindProxyRefused:
+		return "the secure SOCKS proxy refused the connection; check the data source's proxy credentials and that the proxy allows this node"
+	case KindProxyNodeUnreachable:
+		return "the secure SOCKS proxy cannot reach the node; check the address as the proxy's network sees it and that redis-server is running there"
 	}
 	return "see the Redis server log"
 }
@@ -101,6 +112,9 @@ func Classify(err error) *Error {
 }
 
 func classifyKind(err error) Kind {
+	if kind, ok := classifyProxy(err); ok {
+		return kind
+	}
 	var dnsErr *net.DNSError
 	var unknownAuthority x509.UnknownAuthorityError
 	var hostnameErr x509.HostnameError
@@ -167,4 +181,39 @@ func classifyReply(reply string) Kind {
 		return KindInfoRefused
 	}
 	return KindRedis
+}
+
+// classifyProxy classifies a failed connection through the secure SOCKS proxy; ok is false for
+// errors that did not come from the proxy's dialer. The dialer reports every failure as a
+// net.OpError whose Op starts with "socks" (golang.org/x/net/internal/socks).
+func classifyProxy(err error) (kind Kind, ok bool) {
+	var socksErr *net.OpError
+	if !errors.As(err, &socksErr) || !strings.HasPrefix(socksErr.Op, "socks") {
+		return "", false
+	}
+	inner := socksErr.Err
+	var dialErr *net.OpError
+	switch {
+	case errors.As(inner, &dialErr) && dialErr.Op == "dial":
+		return KindProxyUnreachable, true // the TCP connection to the proxy itself failed
+	case errors.Is(inner, context.DeadlineExceeded), errors.Is(inner, os.ErrDeadlineExceeded):
+		return KindTimeout, true // the proxy took too long, often because the node does not answer it
+	}
+	switch kind := classifyKind(inner); kind {
+	case KindTLS, KindClosed, KindDNS, KindRefused, KindTimeout:
+		return KindProxyUnreachable, true // the TLS to the proxy failed or the proxy hung up
+	}
+	// The proxy's reply codes and auth failures are only text (x/net's Reply.String).
+	text := inner.Error()
+	for _, down := range []string{"host unreachable", "network unreachable", "connection refused", "TTL expired"} {
+		if strings.Contains(text, down) {
+			return KindProxyNodeUnreachable, true
+		}
+	}
+	for _, refused := range []string{"not allowed by ruleset", "general SOCKS server failure", "authentication", "command not supported", "address type not supported"} {
+		if strings.Contains(text, refused) {
+			return KindProxyRefused, true
+		}
+	}
+	return KindProxyUnreachable, true // e.g. "unexpected protocol version": not a SOCKS5 proxy
 }

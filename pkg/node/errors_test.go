@@ -11,6 +11,8 @@ import (
 	"os"
 	"syscall"
 	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/experimental/status"
 )
 
 // reply is a Redis error reply as go-redis surfaces it.
@@ -21,6 +23,12 @@ func (reply) RedisError()     {}
 
 func dialFailure(err error) error {
 	return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: err}}
+}
+
+// socksFailure is a failed CONNECT as the SDK's proxy dialer returns it: x/net's socks error,
+// marked as a downstream error.
+func socksFailure(err error) error {
+	return status.DownstreamError(&net.OpError{Op: "socks connect", Net: "tcp", Err: err})
 }
 
 func TestClassify(t *testing.T) {
@@ -57,6 +65,16 @@ func TestClassify(t *testing.T) {
 		{"loading", reply("LOADING Redis is loading the dataset in memory"), KindLoading},
 		{"refused dial handed over as a connection", &dialError{err: dialFailure(syscall.ECONNREFUSED)}, KindRefused},
 		{"something else", fmt.Errorf("redis: client is closed"), KindUnknown},
+		{"proxy not listening", socksFailure(dialFailure(syscall.ECONNREFUSED)), KindProxyUnreachable},
+		{"proxy address times out", socksFailure(&net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}), KindProxyUnreachable},
+		{"proxy's certificate not trusted", socksFailure(&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), KindProxyUnreachable},
+		{"proxy hangs up (TLS on one side only)", socksFailure(io.EOF), KindProxyUnreachable},
+		{"not a SOCKS5 proxy", socksFailure(fmt.Errorf("unexpected protocol version 21")), KindProxyUnreachable},
+		{"proxy's rules refuse", socksFailure(fmt.Errorf("unknown error connection not allowed by ruleset")), KindProxyRefused},
+		{"proxy credentials wrong", socksFailure(fmt.Errorf("username/password authentication failed")), KindProxyRefused},
+		{"node refuses the proxy", socksFailure(fmt.Errorf("unknown error connection refused")), KindProxyNodeUnreachable},
+		{"node's host unreachable from the proxy", socksFailure(fmt.Errorf("unknown error host unreachable")), KindProxyNodeUnreachable},
+		{"proxy slow to connect the node", socksFailure(context.DeadlineExceeded), KindTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -170,7 +170,7 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 	if s.TLS.Enabled || n.TLS {
 		tlsConfig = s.TLS.ConfigFor(n.Host())
 	}
-	options.Dialer = dialer(tlsConfig, s.ReadTimeout)
+	options.Dialer = dialer(s, tlsConfig)
 	return options
 }
 

@@ -38,8 +38,8 @@ type Datasource struct {
 }
 
 // NewDatasource is the instance factory Grafana calls per data source and settings version.
-func NewDatasource(_ context.Context, instance backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	loaded, err := settings.Load(instance)
+func NewDatasource(ctx context.Context, instance backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	loaded, err := settings.Load(ctx, instance)
 	if err != nil {
 		log.DefaultLogger.Warn("invalid data source settings", "datasource", instance.UID, "error", err.Error())
 		return &Datasource{settingsErr: err}, nil

@@ -3,6 +3,7 @@
 package settings
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -65,6 +66,9 @@ type Settings struct {
 	SentinelMasters  []string // empty: every master the sentinels monitor
 	SentinelUsername string
 	SentinelPassword string
+
+	// Proxy is nil unless every connection goes through Grafana's secure SOCKS proxy.
+	Proxy *Proxy
 }
 
 // TLS holds the TLS material, parsed once.
@@ -108,6 +112,10 @@ type jsonData struct {
 	AddressMap          []jsonAddressTo `json:"addressMap"`
 	SentinelMasters     []string        `json:"sentinelMasters"`
 	SentinelUsername    string          `json:"sentinelUsername"`
+
+	// Read by the SDK (see secureSocksProxy); typed here so that a wrong type is a FieldError.
+	EnableSecureSocksProxy   bool   `json:"enableSecureSocksProxy"`
+	SecureSocksProxyUsername string `json:"secureSocksProxyUsername"`
 }
 
 type jsonAddressTo struct {
@@ -138,15 +146,23 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return fmt.Sprintf("setting %s: %s", e.Field, e.Problem) }
 
-// Load parses and validates a data source's settings.
-func Load(instance backend.DataSourceInstanceSettings) (Settings, error) {
+// Load parses and validates a data source's settings. ctx carries Grafana's configuration, which
+// says whether and how Grafana offers the secure SOCKS proxy.
+func Load(ctx context.Context, instance backend.DataSourceInstanceSettings) (Settings, error) {
 	var stored jsonData
 	if len(instance.JSONData) > 0 {
 		if err := json.Unmarshal(instance.JSONData, &stored); err != nil {
 			return Settings{}, &FieldError{Field: "jsonData", Problem: "is not valid JSON for this data source: " + err.Error()}
 		}
 	}
-	return stored.validate(instance.DecryptedSecureJSONData)
+	result, err := stored.validate(instance.DecryptedSecureJSONData)
+	if err != nil {
+		return Settings{}, err
+	}
+	if result.Proxy, err = secureSocksProxy(ctx, instance, result.Nodes); err != nil {
+		return Settings{}, err
+	}
+	return result, nil
 }
 
 func (stored jsonData) validate(secure map[string]string) (Settings, error) {

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -17,7 +18,7 @@ import (
 )
 
 func load(jsonData string, secure map[string]string) (Settings, error) {
-	return Load(backend.DataSourceInstanceSettings{JSONData: []byte(jsonData), DecryptedSecureJSONData: secure})
+	return Load(context.Background(), backend.DataSourceInstanceSettings{JSONData: []byte(jsonData), DecryptedSecureJSONData: secure})
 }
 
 func TestLoadAppliesDefaultsAndParsesEveryAddressForm(t *testing.T) {

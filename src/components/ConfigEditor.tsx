@@ -11,6 +11,7 @@ import { AuthSection } from './config/AuthSection';
 import { DiscoverySection } from './config/DiscoverySection';
 import { NodesSection } from './config/NodesSection';
 import { DiscoveryStash, EMPTY_STASH, switchDiscovery, updateJsonData } from './config/options';
+import { ProxySection } from './config/ProxySection';
 import { SentinelSection } from './config/SentinelSection';
 import { TLSSection } from './config/TLSSection';
 
@@ -67,6 +68,7 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
       <TLSSection options={options} onOptionsChange={onOptionsChange} problems={problems} />
       <Divider />
       <AdvancedSection options={options} onOptionsChange={onOptionsChange} problems={problems} />
+      <ProxySection options={options} onOptionsChange={onOptionsChange} />
     </>
   );
 }

@@ -188,11 +188,19 @@ type DataSource struct {
 	Name     string
 	Nodes    []Node
 	Password string
+	// SecureSocksProxy turns on the data source's secure SOCKS proxy switch; GrafanaConfig is
+	// Grafana's configuration sent with each call, such as its secure SOCKS proxy settings.
+	SecureSocksProxy bool
+	GrafanaConfig    map[string]string
 }
 
 // PluginContext is what Grafana sends with every call for this data source.
 func (d DataSource) PluginContext() backend.PluginContext {
-	jsonData, err := json.Marshal(map[string]any{"nodes": d.Nodes, "connectTimeoutMs": 2000, "readTimeoutMs": 2000})
+	settings := map[string]any{"nodes": d.Nodes, "connectTimeoutMs": 2000, "readTimeoutMs": 2000}
+	if d.SecureSocksProxy {
+		settings["enableSecureSocksProxy"] = true
+	}
+	jsonData, err := json.Marshal(settings)
 	if err != nil {
 		panic(err) // a slice of plain structs always marshals
 	}
@@ -201,8 +209,9 @@ func (d DataSource) PluginContext() backend.PluginContext {
 		secure["password"] = d.Password
 	}
 	return backend.PluginContext{
-		PluginID: PluginID,
-		User:     &backend.User{Login: "admin", Name: "Admin", Role: "Admin"},
+		PluginID:      PluginID,
+		GrafanaConfig: backend.NewGrafanaCfg(d.GrafanaConfig),
+		User:          &backend.User{Login: "admin", Name: "Admin", Role: "Admin"},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 			ID: d.ID, UID: d.UID, Name: d.Name, Type: PluginID, JSONData: jsonData,
 			DecryptedSecureJSONData: secure, Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
