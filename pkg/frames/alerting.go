@@ -7,19 +7,29 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
+// NodeSignals is one node's card and its alert signals.
+type NodeSignals struct {
+	NodeCard
+	Signals state.Signals
+}
+
 // Alerting returns dataplane numeric-multi frames: one frame per node and metric, one nullable
 // number, the node's identity in labels. Grafana alerting takes the dataplane path because the
 // first frame has a type and a non-zero type version. An empty metric returns every metric.
-func Alerting(cards []NodeCard, metric models.Metric) data.Frames {
+func Alerting(nodes []NodeSignals, metric models.Metric) data.Frames {
 	metrics := models.Metrics
 	if metric != "" {
 		metrics = []models.Metric{metric}
 	}
+	cards := make([]NodeCard, len(nodes))
+	for i, ns := range nodes {
+		cards[i] = ns.NodeCard
+	}
 	var frames data.Frames
 	for _, m := range metrics {
-		for _, nc := range cards {
-			labels := seriesLabels(nc)
-			value := signalValue(state.SignalsOf(nc.Card), m)
+		for _, ns := range nodes {
+			labels := seriesLabels(ns.NodeCard)
+			value := signalValue(ns.Signals, m)
 			frame := data.NewFrame(string(m), data.NewField(string(m), labels, []*float64{value}))
 			frame.Meta = &data.FrameMeta{Type: data.FrameTypeNumericMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
 			frames = append(frames, frame)
@@ -39,6 +49,14 @@ func signalValue(s state.Signals, metric models.Metric) *float64 {
 		return &s.RewriteStuck
 	case models.MetricWriteFailing:
 		return &s.WriteFailing
+	case models.MetricRDBSaveFailing:
+		return &s.RDBSaveFailing
+	case models.MetricRDBUnsavedAge:
+		return &s.RDBUnsavedAgeSec
+	case models.MetricRewriteOverdue:
+		return &s.RewriteOverdueRatio
+	case models.MetricDelayedFsyncIncrease:
+		return &s.DelayedFsyncIncrease
 	case models.MetricNodeUp:
 		return &s.NodeUp
 	case models.MetricAOFEnabled:
@@ -55,6 +73,8 @@ func signalValue(s state.Signals, metric models.Metric) *float64 {
 		return s.CurrentSize
 	case models.MetricBaseSize:
 		return s.BaseSize
+	case models.MetricRDBLastSaveAge:
+		return s.RDBLastSaveAgeSec
 	}
 	return nil
 }
