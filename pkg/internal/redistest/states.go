@@ -241,6 +241,43 @@ func (s *Server) LastSaveAge(tb testing.TB) int64 {
 	return micros/1_000_000 - lastSave
 }
 
+// AgeLastSave waits until the last successful save is at least seconds
+// old on the server's clock (LastSaveAge), so an age can be told from 0.
+func (s *Server) AgeLastSave(tb testing.TB, seconds int64) {
+	tb.Helper()
+	deadline := time.Now().Add(waitTimeout + time.Duration(seconds)*time.Second)
+	for s.LastSaveAge(tb) < seconds {
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: %s: the last save is not %d s old after %v", s.Addr, seconds, waitTimeout)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// GrowPastRewriteTrigger makes the AOF grow far past its automatic
+// rewrite trigger: with auto-aof-rewrite-min-size 0, it writes until
+// aof_current_size is over 4x aof_base_size (3x past the default 100%
+// trigger). It needs a rewrite held in progress (HoldRewriteInProgress),
+// else Redis would start one by itself, and a base size (a completed
+// rewrite before: a fresh 7.0 start prints aof_base_size:0).
+func (s *Server) GrowPastRewriteTrigger(tb testing.TB) {
+	tb.Helper()
+	m := s.Info(tb)
+	base := field(m, "aof_base_size")
+	if m["aof_rewrite_in_progress"] != "1" || base <= 0 {
+		tb.Fatalf("redistest: GrowPastRewriteTrigger needs a held rewrite and a base size; INFO: %s", summary(m))
+	}
+	s.do(tb, "CONFIG", "SET", "auto-aof-rewrite-min-size", "0")
+	key, err := s.slotKey("redistest:growth")
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	s.do(tb, "SET", key, strings.Repeat("g", 4*base+1024))
+	s.waitInfo(tb, "aof_current_size over 4x aof_base_size", func(m map[string]string) bool {
+		return field(m, "aof_current_size") > 4*field(m, "aof_base_size")
+	})
+}
+
 // WriteErr makes an AOF append fail for real: it writes values until the
 // AOF file reaches Options.FileSizeLimitKB, where write(2) fails (EFBIG;
 // Redis reports a short write as "No space left on device"). Afterwards
