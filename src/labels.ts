@@ -67,7 +67,8 @@ export const ALERT_METRIC_TEXT: Record<AlertMetric, OptionText> = {
   },
   rdb_last_save_age_seconds: {
     label: 'Last RDB save age',
-    description: 'Seconds since the last successful RDB save, on the server clock; no value when the node cannot be judged.',
+    description:
+      'Seconds since the last successful RDB save, on the server clock; no value when the node cannot be judged.',
   },
   aof_rewrite_ok: {
     label: 'AOF rewrite ok',
