@@ -42,41 +42,30 @@ func Alerting(nodes []NodeSignals, metric models.Metric) data.Frames {
 }
 
 func signalValue(s state.Signals, metric models.Metric) *float64 {
-	switch metric {
-	case models.MetricRewriteFailing:
-		return &s.RewriteFailing
-	case models.MetricRewriteStuck:
-		return &s.RewriteStuck
-	case models.MetricWriteFailing:
-		return &s.WriteFailing
-	case models.MetricRDBSaveFailing:
-		return &s.RDBSaveFailing
-	case models.MetricRDBUnsavedAge:
-		return &s.RDBUnsavedAgeSec
-	case models.MetricRewriteOverdue:
-		return &s.RewriteOverdueRatio
-	case models.MetricDelayedFsyncIncrease:
-		return &s.DelayedFsyncIncrease
-	case models.MetricNodeUp:
-		return &s.NodeUp
-	case models.MetricAOFEnabled:
-		return s.AOFEnabled
-	case models.MetricRewriteOK:
-		return s.RewriteOK
-	case models.MetricWriteOK:
-		return s.WriteOK
-	case models.MetricConsecutiveFailures:
-		return s.ConsecutiveFailures
-	case models.MetricGrowthRatio:
-		return s.GrowthOverTrigger
-	case models.MetricCurrentSize:
-		return s.CurrentSize
-	case models.MetricBaseSize:
-		return s.BaseSize
-	case models.MetricRDBLastSaveAge:
-		return s.RDBLastSaveAgeSec
+	if value, known := signalValues[metric]; known {
+		return value(&s)
 	}
 	return nil
+}
+
+// signalValues picks each metric's signal.
+var signalValues = map[models.Metric]func(*state.Signals) *float64{
+	models.MetricRewriteFailing:       func(s *state.Signals) *float64 { return &s.RewriteFailing },
+	models.MetricRewriteStuck:         func(s *state.Signals) *float64 { return &s.RewriteStuck },
+	models.MetricWriteFailing:         func(s *state.Signals) *float64 { return &s.WriteFailing },
+	models.MetricRDBSaveFailing:       func(s *state.Signals) *float64 { return &s.RDBSaveFailing },
+	models.MetricRDBUnsavedAge:        func(s *state.Signals) *float64 { return &s.RDBUnsavedAgeSec },
+	models.MetricRewriteOverdue:       func(s *state.Signals) *float64 { return &s.RewriteOverdueRatio },
+	models.MetricDelayedFsyncIncrease: func(s *state.Signals) *float64 { return &s.DelayedFsyncIncrease },
+	models.MetricNodeUp:               func(s *state.Signals) *float64 { return &s.NodeUp },
+	models.MetricAOFEnabled:           func(s *state.Signals) *float64 { return s.AOFEnabled },
+	models.MetricRewriteOK:            func(s *state.Signals) *float64 { return s.RewriteOK },
+	models.MetricWriteOK:              func(s *state.Signals) *float64 { return s.WriteOK },
+	models.MetricConsecutiveFailures:  func(s *state.Signals) *float64 { return s.ConsecutiveFailures },
+	models.MetricGrowthRatio:          func(s *state.Signals) *float64 { return s.GrowthOverTrigger },
+	models.MetricCurrentSize:          func(s *state.Signals) *float64 { return s.CurrentSize },
+	models.MetricBaseSize:             func(s *state.Signals) *float64 { return s.BaseSize },
+	models.MetricRDBLastSaveAge:       func(s *state.Signals) *float64 { return s.RDBLastSaveAgeSec },
 }
 
 // seriesLabels identify a node's series: instance, node and role always; shard and master_name
