@@ -45,6 +45,31 @@ export const ALERT_METRIC_TEXT: Record<AlertMetric, OptionText> = {
     label: 'AOF write failing (for alerts)',
     description: '1 when AOF is on and the last write or fsync failed, else 0. Never null: alert with "> 0".',
   },
+  rdb_save_failing: {
+    label: 'RDB save failing (for alerts)',
+    description:
+      '1 when the last RDB snapshot (BGSAVE) failed, else 0 (also when the node cannot be judged). Never null: alert with "> 0".',
+  },
+  rdb_unsaved_age_seconds: {
+    label: 'Unsaved changes age (for alerts)',
+    description:
+      'Seconds since the last successful RDB save on the server clock, on a node that takes snapshots (save is not "") and has unsaved changes; 0 otherwise, also when CONFIG is refused. Never null: alert with "> 86400".',
+  },
+  aof_rewrite_overdue_ratio: {
+    label: 'AOF rewrite overdue (for alerts)',
+    description:
+      'AOF growth divided by its rewrite trigger (1 = a rewrite is due) where known, else 0. Never null: alert with "> 2" held for a while.',
+  },
+  aof_delayed_fsync_increase: {
+    label: 'Delayed fsyncs, last 5 min (for alerts)',
+    description:
+      'How much aof_delayed_fsync rose over the last 5 minutes, remembered by the plugin; 0 on the first read, after a restart and when AOF is off. Never null: alert with "> 0".',
+  },
+  rdb_last_save_age_seconds: {
+    label: 'Last RDB save age',
+    description:
+      'Seconds since the last successful RDB save, on the server clock; no value when the node cannot be judged.',
+  },
   aof_rewrite_ok: {
     label: 'AOF rewrite ok',
     description: '1 when the last AOF rewrite succeeded, 0 when it failed; no value when the node cannot be judged.',

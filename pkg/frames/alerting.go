@@ -7,19 +7,29 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
+// NodeSignals is one node's card and its alert signals.
+type NodeSignals struct {
+	NodeCard
+	Signals state.Signals
+}
+
 // Alerting returns dataplane numeric-multi frames: one frame per node and metric, one nullable
 // number, the node's identity in labels. Grafana alerting takes the dataplane path because the
 // first frame has a type and a non-zero type version. An empty metric returns every metric.
-func Alerting(cards []NodeCard, metric models.Metric) data.Frames {
+func Alerting(nodes []NodeSignals, metric models.Metric) data.Frames {
 	metrics := models.Metrics
 	if metric != "" {
 		metrics = []models.Metric{metric}
 	}
+	cards := make([]NodeCard, len(nodes))
+	for i, ns := range nodes {
+		cards[i] = ns.NodeCard
+	}
 	var frames data.Frames
 	for _, m := range metrics {
-		for _, nc := range cards {
-			labels := seriesLabels(nc)
-			value := signalValue(state.SignalsOf(nc.Card), m)
+		for _, ns := range nodes {
+			labels := seriesLabels(ns.NodeCard)
+			value := signalValue(ns.Signals, m)
 			frame := data.NewFrame(string(m), data.NewField(string(m), labels, []*float64{value}))
 			frame.Meta = &data.FrameMeta{Type: data.FrameTypeNumericMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
 			frames = append(frames, frame)
@@ -32,31 +42,30 @@ func Alerting(cards []NodeCard, metric models.Metric) data.Frames {
 }
 
 func signalValue(s state.Signals, metric models.Metric) *float64 {
-	switch metric {
-	case models.MetricRewriteFailing:
-		return &s.RewriteFailing
-	case models.MetricRewriteStuck:
-		return &s.RewriteStuck
-	case models.MetricWriteFailing:
-		return &s.WriteFailing
-	case models.MetricNodeUp:
-		return &s.NodeUp
-	case models.MetricAOFEnabled:
-		return s.AOFEnabled
-	case models.MetricRewriteOK:
-		return s.RewriteOK
-	case models.MetricWriteOK:
-		return s.WriteOK
-	case models.MetricConsecutiveFailures:
-		return s.ConsecutiveFailures
-	case models.MetricGrowthRatio:
-		return s.GrowthOverTrigger
-	case models.MetricCurrentSize:
-		return s.CurrentSize
-	case models.MetricBaseSize:
-		return s.BaseSize
+	if value, known := signalValues[metric]; known {
+		return value(&s)
 	}
 	return nil
+}
+
+// signalValues picks each metric's signal.
+var signalValues = map[models.Metric]func(*state.Signals) *float64{
+	models.MetricRewriteFailing:       func(s *state.Signals) *float64 { return &s.RewriteFailing },
+	models.MetricRewriteStuck:         func(s *state.Signals) *float64 { return &s.RewriteStuck },
+	models.MetricWriteFailing:         func(s *state.Signals) *float64 { return &s.WriteFailing },
+	models.MetricRDBSaveFailing:       func(s *state.Signals) *float64 { return &s.RDBSaveFailing },
+	models.MetricRDBUnsavedAge:        func(s *state.Signals) *float64 { return &s.RDBUnsavedAgeSec },
+	models.MetricRewriteOverdue:       func(s *state.Signals) *float64 { return &s.RewriteOverdueRatio },
+	models.MetricDelayedFsyncIncrease: func(s *state.Signals) *float64 { return &s.DelayedFsyncIncrease },
+	models.MetricNodeUp:               func(s *state.Signals) *float64 { return &s.NodeUp },
+	models.MetricAOFEnabled:           func(s *state.Signals) *float64 { return s.AOFEnabled },
+	models.MetricRewriteOK:            func(s *state.Signals) *float64 { return s.RewriteOK },
+	models.MetricWriteOK:              func(s *state.Signals) *float64 { return s.WriteOK },
+	models.MetricConsecutiveFailures:  func(s *state.Signals) *float64 { return s.ConsecutiveFailures },
+	models.MetricGrowthRatio:          func(s *state.Signals) *float64 { return s.GrowthOverTrigger },
+	models.MetricCurrentSize:          func(s *state.Signals) *float64 { return s.CurrentSize },
+	models.MetricBaseSize:             func(s *state.Signals) *float64 { return s.BaseSize },
+	models.MetricRDBLastSaveAge:       func(s *state.Signals) *float64 { return s.RDBLastSaveAgeSec },
 }
 
 // seriesLabels identify a node's series: instance, node and role always; shard and master_name

@@ -44,6 +44,7 @@ var cardColumns = []cardColumn{
 	{"consecutive_failures", data.FieldTypeNullableInt64, nil, func(nc NodeCard) any { return nc.Card.ConsecutiveFailures }},
 	{"stuck", data.FieldTypeBool, nil, func(nc NodeCard) any { return nc.Card.Stuck }},
 	{"write_status", data.FieldTypeNullableString, nil, func(nc NodeCard) any { return nc.Card.WriteStatus }},
+	{"delayed_fsyncs", data.FieldTypeNullableInt64, nil, func(nc NodeCard) any { return nc.Card.DelayedFsyncs }},
 	{"current_size", data.FieldTypeNullableInt64, unit(unitBytes), func(nc NodeCard) any { return nc.Card.CurrentSize }},
 	{"base_size", data.FieldTypeNullableInt64, unit(unitBytes), func(nc NodeCard) any { return nc.Card.BaseSize }},
 	{"growth", data.FieldTypeNullableFloat64, unit(unitPercent), func(nc NodeCard) any { return nc.Card.GrowthPercent }},

@@ -30,13 +30,16 @@ func fleet(t *testing.T) []node.Reading {
 	real := string(raw)
 	replace := func(pairs ...string) info.Info { return info.Parse(strings.NewReplacer(pairs...).Replace(real)) }
 	trigger := node.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}
+	schedule, everysec := "3600 1 300 100 60 10000", "everysec"
+	config := node.PersistenceConfig{Save: &schedule, AppendFsync: &everysec}
 	return []node.Reading{
-		{Node: nodeAt("healthy", "10.0.0.1:6379"), Info: info.Parse(real), Trigger: trigger},
-		{Node: nodeAt("failing", "10.0.0.2:6379"), Trigger: trigger, Info: replace(
+		{Node: nodeAt("healthy", "10.0.0.1:6379"), Info: info.Parse(real), Trigger: trigger, Config: config},
+		{Node: nodeAt("failing", "10.0.0.2:6379"), Trigger: trigger, Config: config, Info: replace(
 			"aof_last_bgrewrite_status:ok", "aof_last_bgrewrite_status:err",
 			"aof_rewrites_consecutive_failures:0", "aof_rewrites_consecutive_failures:3",
-			"aof_current_size:50", "aof_current_size:400000000", "aof_base_size:0", "aof_base_size:100000000")},
-		{Node: nodeAt("aof-off", "10.0.0.3:6379"), Info: replace("aof_enabled:1", "aof_enabled:0", "aof_last_bgrewrite_status:ok", "aof_last_bgrewrite_status:err")},
+			"aof_current_size:50", "aof_current_size:400000000", "aof_base_size:0", "aof_base_size:100000000",
+			"rdb_last_bgsave_status:ok", "rdb_last_bgsave_status:err")},
+		{Node: nodeAt("aof-off", "10.0.0.3:6379"), Config: node.PersistenceConfig{ConfigRefused: true}, Info: replace("aof_enabled:1", "aof_enabled:0", "aof_last_bgrewrite_status:ok", "aof_last_bgrewrite_status:err")},
 		{Node: nodeAt("rewriting", "10.0.0.4:6379"), Trigger: trigger, Info: replace(
 			"aof_rewrite_in_progress:0", "aof_rewrite_in_progress:1", "aof_current_rewrite_time_sec:-1", "aof_current_rewrite_time_sec:42", "role:master", "role:slave")},
 		{Node: nodeAt("down", "10.0.0.5:6379"), Err: &node.Error{Kind: node.KindRefused, Detail: "dial tcp 10.0.0.5:6379: connect: connection refused"}},
@@ -54,6 +57,18 @@ func cardsOf(readings []node.Reading) []NodeCard {
 		cards[i] = NodeCard{Node: r.Node, Card: state.Evaluate(r)}
 	}
 	return cards
+}
+
+// siblingsNow is the fallback clock of the fixtures (they print server_time_usec).
+var siblingsNow = time.Unix(1795491900, 0)
+
+func signalsOf(readings []node.Reading) []NodeSignals {
+	result := make([]NodeSignals, len(readings))
+	for i, r := range readings {
+		card := state.Evaluate(r)
+		result[i] = NodeSignals{NodeCard: NodeCard{Node: r.Node, Card: card}, Signals: state.SignalsOf(card, state.SiblingsOf(r, siblingsNow))}
+	}
+	return result
 }
 
 // loadingReading is a node replaying its AOF after a restart, as Redis 7.0.15 prints it: AOF is
@@ -80,9 +95,9 @@ func TestCardFrameGolden(t *testing.T) {
 
 // An evidence metric (never null) and a measurement (null where the node cannot be judged).
 func TestAlertingFramesGolden(t *testing.T) {
-	for _, metric := range []models.Metric{models.MetricRewriteFailing, models.MetricRewriteOK} {
+	for _, metric := range []models.Metric{models.MetricRewriteFailing, models.MetricRewriteOK, models.MetricRDBSaveFailing, models.MetricRDBUnsavedAge, models.MetricRewriteOverdue} {
 		t.Run(string(metric), func(t *testing.T) {
-			response := backend.DataResponse{Frames: Alerting(cardsOf(fleet(t)), metric)}
+			response := backend.DataResponse{Frames: Alerting(signalsOf(fleet(t)), metric)}
 			experimental.CheckGoldenJSONResponse(t, "testdata", "alerting-"+string(metric), &response, *update)
 		})
 	}
@@ -90,21 +105,21 @@ func TestAlertingFramesGolden(t *testing.T) {
 
 // discoveredFleet is a cluster shard (a primary and a replica that is down, whose role only the
 // cluster knows) and a sentinel-managed master, with a discovery problem.
-func discoveredFleet(t *testing.T) []NodeCard {
+func discoveredFleet(t *testing.T) []node.Reading {
 	t.Helper()
 	readings := fleet(t)
 	primary, replica, master := readings[0], readings[4], readings[1]
 	primary.Node.Role, primary.Node.Shard = "primary", "0-8191"
 	replica.Node.Role, replica.Node.Shard = "replica", "0-8191"
 	master.Node.Role, master.Node.MasterName = "primary", "orders"
-	return cardsOf([]node.Reading{primary, replica, master})
+	return []node.Reading{primary, replica, master}
 }
 
 func TestDiscoveredNodesCarryTheirGroupGolden(t *testing.T) {
-	cards := discoveredFleet(t)
+	readings := discoveredFleet(t)
 	problems := []node.Problem{{Source: "cluster seed 10.9.9.9:6379", Err: &node.Error{Kind: node.KindRefused, Detail: "connection refused"}}}
-	card := WithDiscoveryProblems(data.Frames{Card(cards)}, problems)
-	response := backend.DataResponse{Frames: append(card, Alerting(cards, models.MetricNodeUp)...)}
+	card := WithDiscoveryProblems(data.Frames{Card(cardsOf(readings))}, problems)
+	response := backend.DataResponse{Frames: append(card, Alerting(signalsOf(readings), models.MetricNodeUp)...)}
 	experimental.CheckGoldenJSONResponse(t, "testdata", "discovered", &response, *update)
 }
 
@@ -114,7 +129,7 @@ func TestRawFrameGolden(t *testing.T) {
 }
 
 func TestAlertingFramesAreDataplaneNumericMulti(t *testing.T) {
-	cards := cardsOf(fleet(t))
+	cards := signalsOf(fleet(t))
 	frames := Alerting(cards, "")
 	if want := len(cards) * len(models.Metrics); len(frames) != want {
 		t.Fatalf("got %d frames, want one per node and metric (%d)", len(frames), want)
@@ -134,7 +149,7 @@ func TestAlertingFramesAreDataplaneNumericMulti(t *testing.T) {
 }
 
 func TestAOFOffCannotFireTheRewriteAlert(t *testing.T) {
-	for _, frame := range Alerting(cardsOf(fleet(t)), models.MetricRewriteOK) {
+	for _, frame := range Alerting(signalsOf(fleet(t)), models.MetricRewriteOK) {
 		value := frame.Fields[0].At(0).(*float64)
 		node := frame.Fields[0].Labels["node"]
 		switch node {
@@ -165,7 +180,7 @@ func TestNoticesNameTheNodesThatCouldNotBeJudged(t *testing.T) {
 func TestSiblingsFrameGolden(t *testing.T) {
 	var rows []NodeSiblings
 	for _, r := range fleet(t) {
-		row := NodeSiblings{Node: r.Node, Siblings: state.SiblingsOf(r, time.Unix(1795491900, 0))}
+		row := NodeSiblings{Node: r.Node, Siblings: state.SiblingsOf(r, siblingsNow)}
 		if r.Err != nil {
 			text := r.Err.Error()
 			row.Err = &text
@@ -179,8 +194,12 @@ func TestSiblingsFrameGolden(t *testing.T) {
 // A loading node is up and cannot be judged: node_up 1, no evidence of any failure (0), and no
 // measurement (null).
 func TestALoadingNodeFiresNoAlert(t *testing.T) {
-	evidence := map[string]bool{string(models.MetricRewriteFailing): true, string(models.MetricRewriteStuck): true, string(models.MetricWriteFailing): true}
-	for _, frame := range Alerting(cardsOf([]node.Reading{loadingReading(t)}), "") {
+	evidence := map[string]bool{}
+	for _, m := range []models.Metric{models.MetricRewriteFailing, models.MetricRewriteStuck, models.MetricWriteFailing,
+		models.MetricRDBSaveFailing, models.MetricRDBUnsavedAge, models.MetricRewriteOverdue, models.MetricDelayedFsyncIncrease} {
+		evidence[string(m)] = true
+	}
+	for _, frame := range Alerting(signalsOf([]node.Reading{loadingReading(t)}), "") {
 		value := frame.Fields[0].At(0).(*float64)
 		var want *float64
 		switch {

@@ -611,19 +611,24 @@ func checkGrowthSample(t *testing.T, p panel, response backend.DataResponse, val
 
 // --- alert rules --------------------------------------------------------------------------------
 
-// evidenceRule says how each bundled rule's metric fires: evidence metrics are 1 when the node
-// reported the condition, node_up is 0 when the node did not answer. The threshold must separate
-// exactly those values, and no reduce or math step may stand between query and threshold.
+// evidenceRule says how each bundled rule's metric fires: flag metrics are 1 when the node
+// reported the condition (node_up is 0 when the node did not answer), amount metrics are the age,
+// ratio or count when judged and 0 otherwise. The threshold must separate exactly those values,
+// and no reduce or math step may stand between query and threshold.
 var evidenceRule = map[models.Metric]struct {
 	evaluator string
 	param     float64
-	firesAt   float64
+	flag      bool // the value is 0 or 1
 	severity  string
 }{
-	models.MetricRewriteFailing: {"gt", 0, 1, "warning"},
-	models.MetricRewriteStuck:   {"gt", 0, 1, "high"},
-	models.MetricWriteFailing:   {"gt", 0, 1, "critical"},
-	models.MetricNodeUp:         {"lt", 1, 0, "high"},
+	models.MetricRewriteFailing:       {"gt", 0, true, "warning"},
+	models.MetricRewriteStuck:         {"gt", 0, true, "high"},
+	models.MetricWriteFailing:         {"gt", 0, true, "critical"},
+	models.MetricRDBSaveFailing:       {"gt", 0, true, "high"},
+	models.MetricRDBUnsavedAge:        {"gt", 86400, false, "warning"},
+	models.MetricRewriteOverdue:       {"gt", 2, false, "warning"},
+	models.MetricDelayedFsyncIncrease: {"gt", 0, false, "warning"},
+	models.MetricNodeUp:               {"lt", 1, true, "high"},
 }
 
 // bundledRule is one provisioned rule with its data source query picked out.
@@ -937,9 +942,10 @@ func seriesValues(t *testing.T, d *provisionedDatasource, r bundledRule) map[str
 
 // firingNodes are the nodes whose value meets the rule's threshold.
 func firingNodes(r bundledRule, values map[string]float64) []string {
+	rule := evidenceRule[r.metric]
 	var firing []string
 	for node, value := range values {
-		if value == evidenceRule[r.metric].firesAt {
+		if (rule.evaluator == "gt" && value > rule.param) || (rule.evaluator == "lt" && value < rule.param) {
 			firing = append(firing, node)
 		}
 	}
@@ -1086,8 +1092,10 @@ const (
 
 // startFleet drives real servers into each state: a successful rewrite; failed rewrites in a row
 // (the child killed, err, stuck); AOF switched off after a failed rewrite (INFO still prints the
-// stale err); a rewrite running after a failure (stale by one); AOF appends failing for real; a
-// closed port; and a server whose password is not the data source's.
+// stale err); a rewrite running after a failure (stale by one) while the file grows far past its
+// rewrite trigger; AOF appends failing for real; an RDB save failing (its child killed); a node
+// that takes snapshots and has unsaved changes; a closed port; and a server whose password is not
+// the data source's. Every other node has save "" (no snapshots) and unsaved data.
 func startFleet(t *testing.T) fleet {
 	t.Helper()
 	start := func(opts redistest.Options) *redistest.Server {
@@ -1099,12 +1107,19 @@ func startFleet(t *testing.T) fleet {
 	healthy, failing, aofOff := start(redistest.Options{}), start(redistest.Options{}), start(redistest.Options{})
 	rewriting, writeErr := start(redistest.Options{}), start(redistest.Options{FileSizeLimitKB: 256})
 	wrongPassword := start(redistest.Options{Password: otherPassword})
+	rdbErr, snapshotsDue := start(redistest.Options{AOFOff: true}), start(redistest.Options{})
 	healthy.RewriteOK(t)
 	failing.RewriteErrStreak(t, state.StuckAfter)
 	aofOff.RewriteErrKilledChild(t)
 	aofOff.DisableAOF(t)
+	rewriting.RewriteOK(t) // a base size to grow from
 	rewriting.RewriteErrKilledChild(t)
 	rewriting.HoldRewriteInProgress(t)
+	rewriting.GrowPastRewriteTrigger(t)
+	rdbErr.SaveErrKilledChild(t)
+	snapshotsDue.SnapshotSchedule(t, "3600 1")
+	snapshotsDue.UnsavedChanges(t)
+	snapshotsDue.AgeLastSave(t, 1)
 	writeErr.WriteErr(t)
 	wrongPassword.RewriteOK(t)
 	return fleet{
@@ -1119,6 +1134,8 @@ func startFleet(t *testing.T) fleet {
 			{"name": "write-err", "address": writeErr.Addr},
 			{"name": "down", "address": redistest.ClosedAddr(t)},
 			{"name": "wrong-password", "address": wrongPassword.Addr},
+			{"name": "rdb-err", "address": rdbErr.Addr},
+			{"name": "snapshots-due", "address": snapshotsDue.Addr},
 		},
 	}
 }
@@ -1136,13 +1153,32 @@ var wantCard = map[string]struct {
 	"write-err":        {"ok", false},
 	"down":             {"unreachable", false},
 	"wrong-password":   {"unreachable", false},
+	"rdb-err":          {"n/a", false},
+	"snapshots-due":    {"ok", false},
 }
 
 var wantFiring = map[models.Metric][]string{
 	models.MetricRewriteFailing: {"failing-rewrites", "rewriting"},
 	models.MetricRewriteStuck:   {"failing-rewrites"},
 	models.MetricWriteFailing:   {"write-err"},
-	models.MetricNodeUp:         {"down", "wrong-password"},
+	models.MetricRDBSaveFailing: {"rdb-err"},
+	// No node can be a day without a save in a test: the age rule's evidence is checked by value
+	// (wantAmount); its threshold leaves a node seconds old alone.
+	models.MetricRDBUnsavedAge:  nil,
+	models.MetricRewriteOverdue: {"rewriting"},
+	// A delayed fsync needs a disk slower than Redis's 2 s wait; the memory behind the increase
+	// is unit-tested in pkg/plugin.
+	models.MetricDelayedFsyncIncrease: nil,
+	models.MetricNodeUp:               {"down", "wrong-password"},
+}
+
+// wantAmount are the nodes with a non-zero value of an amount metric: the only node that takes
+// snapshots and has unsaved changes, not the nodes with save "" and data; the node whose file
+// grew past its trigger while a rewrite is held.
+var wantAmount = map[models.Metric][]string{
+	models.MetricRDBUnsavedAge:        {"snapshots-due"},
+	models.MetricRewriteOverdue:       {"rewriting"},
+	models.MetricDelayedFsyncIncrease: nil,
 }
 
 func TestProvisionedFilesThroughThePluginHost(t *testing.T) {
@@ -1187,7 +1223,7 @@ func TestProvisionedFilesThroughThePluginHost(t *testing.T) {
 					for _, node := range values {
 						row := rowOf(t, frame, node)
 						reachable := wantCard[node].status != "unreachable"
-						for _, field := range []string{"uptime", "used_memory", "mem_fragmentation_ratio", "connected_replicas", "last_rdb_save_age", "rdb_last_bgsave_status"} {
+						for _, field := range []string{"uptime", "used_memory", "mem_fragmentation_ratio", "connected_replicas", "last_rdb_save_age", "rdb_last_bgsave_status", "rdb_unsaved_age", "save_schedule", "appendfsync"} {
 							if (fieldValue(t, frame, field, row) != nil) != reachable {
 								t.Errorf("siblings for %s: %s is %v; want a value exactly when the node answers", node, field, fieldValue(t, frame, field, row))
 							}
@@ -1202,10 +1238,18 @@ func TestProvisionedFilesThroughThePluginHost(t *testing.T) {
 		_, rules := loadAlertRules(t)
 		for _, r := range rules {
 			values := alertValues(t, live, r)
+			var nonZero []string
 			for node, value := range values {
-				if value != 0 && value != 1 {
+				if evidenceRule[r.metric].flag && value != 0 && value != 1 {
 					t.Errorf("rule %q: %s = %v, want 0 or 1", r.rule.Title, node, value)
 				}
+				if value != 0 {
+					nonZero = append(nonZero, node)
+				}
+			}
+			sort.Strings(nonZero)
+			if want, amount := wantAmount[r.metric]; amount && !slices.Equal(nonZero, want) {
+				t.Errorf("rule %q: non-zero for %v, want %v (values %v)", r.rule.Title, nonZero, want, values)
 			}
 			if got := firingNodes(r, values); !slices.Equal(got, wantFiring[r.metric]) {
 				t.Errorf("rule %q has evidence against %v, want %v (values %v)", r.rule.Title, got, wantFiring[r.metric], values)

@@ -24,14 +24,22 @@ var QueryTypes = []QueryType{QueryCard, QueryAlerting, QueryRaw, QuerySiblings}
 // Metric names one alerting series.
 type Metric string
 
-// The evidence metrics are never null: 1 when the node reported the condition, 0 otherwise
-// (including nodes that cannot be judged), so a plain "> 0" threshold is right on every Grafana
-// version. The bundled rules use them and node_up. The others are measurements, null when the node
+// The evidence metrics are never null: 1 (or, for the ages, ratios and counts, the amount) when
+// the node reported the condition, 0 otherwise (including nodes that cannot be judged), so a plain
+// threshold is right on every Grafana version. The bundled rules use them and node_up. The others are measurements, null when the node
 // cannot be judged, for panels and history.
 const (
 	MetricRewriteFailing Metric = "aof_rewrite_failing"
 	MetricRewriteStuck   Metric = "aof_rewrite_stuck"
 	MetricWriteFailing   Metric = "aof_write_failing"
+	MetricRDBSaveFailing Metric = "rdb_save_failing"
+	// MetricRDBUnsavedAge is the age of the last successful RDB save on a node that takes
+	// snapshots (CONFIG GET save is not empty) and has unsaved changes; else 0.
+	MetricRDBUnsavedAge Metric = "rdb_unsaved_age_seconds"
+	// MetricRewriteOverdue is the AOF growth over its rewrite trigger where known, else 0.
+	MetricRewriteOverdue Metric = "aof_rewrite_overdue_ratio"
+	// MetricDelayedFsyncIncrease is how much aof_delayed_fsync rose over the last few minutes.
+	MetricDelayedFsyncIncrease Metric = "aof_delayed_fsync_increase"
 
 	MetricNodeUp              Metric = "node_up"
 	MetricAOFEnabled          Metric = "aof_enabled"
@@ -41,10 +49,11 @@ const (
 	MetricGrowthRatio         Metric = "aof_growth_ratio"
 	MetricCurrentSize         Metric = "aof_current_size_bytes"
 	MetricBaseSize            Metric = "aof_base_size_bytes"
+	MetricRDBLastSaveAge      Metric = "rdb_last_save_age_seconds"
 )
 
 // Metrics lists every alerting metric in the order frames are returned.
-var Metrics = []Metric{MetricRewriteFailing, MetricRewriteStuck, MetricWriteFailing, MetricNodeUp, MetricAOFEnabled, MetricRewriteOK, MetricWriteOK, MetricConsecutiveFailures, MetricGrowthRatio, MetricCurrentSize, MetricBaseSize}
+var Metrics = []Metric{MetricRewriteFailing, MetricRewriteStuck, MetricWriteFailing, MetricRDBSaveFailing, MetricRDBUnsavedAge, MetricRewriteOverdue, MetricDelayedFsyncIncrease, MetricNodeUp, MetricAOFEnabled, MetricRewriteOK, MetricWriteOK, MetricConsecutiveFailures, MetricGrowthRatio, MetricCurrentSize, MetricBaseSize, MetricRDBLastSaveAge}
 
 // Query is the JSON a panel or alert rule sends, beyond Grafana's own keys.
 type Query struct {

@@ -24,7 +24,7 @@ func TestParseQuery(t *testing.T) {
 
 func TestParseQueryRejectsWhatItCannotRun(t *testing.T) {
 	for raw, want := range map[string]string{
-		`{"metric":"aof_rewrite_status"}`: `metric "aof_rewrite_status" is not one of aof_rewrite_failing, aof_rewrite_stuck, aof_write_failing, node_up, aof_enabled`,
+		`{"metric":"aof_rewrite_status"}`: `metric "aof_rewrite_status" is not one of aof_rewrite_failing, aof_rewrite_stuck, aof_write_failing, rdb_save_failing`,
 		`{"nodes":"cache-1"}`:             "not valid JSON for this data source",
 	} {
 		if _, err := ParseQuery([]byte(raw)); err == nil || !strings.Contains(err.Error(), want) {

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,8 @@ import (
 type Request struct {
 	// Sections of INFO to read, e.g. persistence and replication.
 	Sections []string
-	// RewriteTrigger also reads auto-aof-rewrite-percentage and -min-size, in the same round trip.
+	// RewriteTrigger also reads the persistence configuration in the same round trip:
+	// auto-aof-rewrite-percentage and -min-size, save and appendfsync.
 	RewriteTrigger bool
 	// Fresh shares only a read in flight, never an earlier answer: for samples taken at an
 	// interval, which must not repeat a reading.
@@ -37,7 +39,24 @@ type Reading struct {
 	Info info.Info
 	// Trigger is the server's automatic rewrite trigger; Known is false when CONFIG is refused.
 	Trigger RewriteTrigger
-	Err     *Error
+	// Config is the server's snapshot schedule and fsync policy, read with the trigger.
+	Config PersistenceConfig
+	Err    *Error
+}
+
+// PersistenceConfig is Redis's save and appendfsync. A value is nil when CONFIG is refused or
+// the server does not know the parameter; ConfigRefused says which.
+type PersistenceConfig struct {
+	ConfigRefused bool
+	// Save is the RDB snapshot schedule; "" means the server takes no snapshots (save "").
+	Save        *string
+	AppendFsync *string
+}
+
+// nodeConfig is what one cached CONFIG round trip answered.
+type nodeConfig struct {
+	trigger     RewriteTrigger
+	persistence PersistenceConfig
 }
 
 // RewriteTrigger is Redis's auto-aof-rewrite-percentage and auto-aof-rewrite-min-size.
@@ -107,10 +126,10 @@ type client struct {
 	// it gets plain INFO, whose default sections hold everything we read.
 	legacyInfo atomic.Bool
 
-	// The rewrite trigger is configuration, not state: it is re-read at most every triggerTTL,
-	// which keeps CONFIG GET (and its scan of every config) off most polls.
+	// The rewrite trigger, save and appendfsync are configuration, not state: they are re-read at
+	// most every triggerTTL, which keeps CONFIG GET (and its scan of every config) off most polls.
 	triggerMu   sync.Mutex
-	trigger     RewriteTrigger
+	trigger     nodeConfig
 	triggerRead time.Time
 
 	flights coalescer
@@ -400,23 +419,23 @@ func (p *Pool) Read(ctx context.Context, selection Selection, request Request) [
 }
 
 func (c *client) read(ctx context.Context, request Request) Reading {
-	text, trigger, err := c.roundTrip(ctx, request)
+	text, config, err := c.roundTrip(ctx, request)
 	if err != nil && !c.legacyInfo.Load() && isMultiSectionRejection(err) {
 		c.legacyInfo.Store(true)
-		text, trigger, err = c.roundTrip(ctx, request)
+		text, config, err = c.roundTrip(ctx, request)
 	}
 	if err != nil {
 		return Reading{Err: Classify(err)}
 	}
-	return Reading{Info: info.Parse(text), Trigger: trigger}
+	return Reading{Info: info.Parse(text), Trigger: config.trigger, Config: config.persistence}
 }
 
 // roundTrip sends INFO, and CONFIG GET when the cached trigger is due, in one pipeline: one
 // network round trip.
-func (c *client) roundTrip(ctx context.Context, request Request) (string, RewriteTrigger, error) {
+func (c *client) roundTrip(ctx context.Context, request Request) (string, nodeConfig, error) {
 	trigger, due := c.cachedTrigger(request.RewriteTrigger)
 	var infoCmd *redis.StringCmd
-	var configCmd *redis.MapStringStringCmd
+	var configCmd configCmds
 	_, pipeErr := c.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		if c.legacyInfo.Load() {
 			infoCmd = pipe.Info(ctx)
@@ -424,7 +443,7 @@ func (c *client) roundTrip(ctx context.Context, request Request) (string, Rewrit
 			infoCmd = pipe.Info(ctx, request.Sections...)
 		}
 		if due {
-			configCmd = pipe.ConfigGet(ctx, "auto-aof-rewrite-*")
+			configCmd = queueConfigGets(ctx, pipe)
 		}
 		return nil
 	})
@@ -432,47 +451,89 @@ func (c *client) roundTrip(ctx context.Context, request Request) (string, Rewrit
 		trigger = c.learnTrigger(configCmd)
 	}
 	if err := infoCmd.Err(); err != nil {
-		return "", RewriteTrigger{}, err
+		return "", nodeConfig{}, err
 	}
 	// A failed connection set-up (AUTH, TLS) can leave the commands without an error of their
 	// own; then the pipeline's error is the node's, unless it is just CONFIG being refused.
 	if pipeErr != nil && infoCmd.Val() == "" && (configCmd == nil || configCmd.Err() == nil) {
-		return "", RewriteTrigger{}, pipeErr
+		return "", nodeConfig{}, pipeErr
 	}
 	return infoCmd.Val(), trigger, nil
 }
 
-// cachedTrigger returns the cached trigger and whether it must be read again.
-func (c *client) cachedTrigger(wanted bool) (RewriteTrigger, bool) {
+// configPatterns are the CONFIG GET commands of a round trip, one pattern each: Redis before 7.0
+// takes only one pattern per CONFIG GET.
+var configPatterns = []string{"auto-aof-rewrite-*", "save", "appendfsync"}
+
+// configCmds are the queued CONFIG GET commands, in configPatterns order.
+type configCmds []*redis.MapStringStringCmd
+
+func queueConfigGets(ctx context.Context, pipe redis.Pipeliner) configCmds {
+	cmds := make(configCmds, len(configPatterns))
+	for i, pattern := range configPatterns {
+		cmds[i] = pipe.ConfigGet(ctx, pattern)
+	}
+	return cmds
+}
+
+// Err is the first command's error.
+func (cmds configCmds) Err() error {
+	for _, cmd := range cmds {
+		if err := cmd.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cachedTrigger returns the cached configuration and whether it must be read again.
+func (c *client) cachedTrigger(wanted bool) (nodeConfig, bool) {
 	if !wanted {
-		return RewriteTrigger{}, false
+		return nodeConfig{}, false
 	}
 	c.triggerMu.Lock()
 	defer c.triggerMu.Unlock()
 	return c.trigger, c.triggerRead.IsZero() || time.Since(c.triggerRead) >= triggerTTL
 }
 
-// learnTrigger caches what CONFIG GET answered: the trigger, or that the server refuses CONFIG.
+// learnTrigger caches what CONFIG GET answered: the values, or that the server refuses CONFIG.
 // A reply lost to a timeout or a dropped connection is not cached, so the next poll asks again.
-func (c *client) learnTrigger(cmd *redis.MapStringStringCmd) RewriteTrigger {
-	trigger := parseTrigger(cmd)
-	var refused redis.Error
-	if !trigger.Known && !errors.As(cmd.Err(), &refused) {
-		return trigger
+func (c *client) learnTrigger(cmds configCmds) nodeConfig {
+	config := parseConfig(cmds)
+	for _, cmd := range cmds {
+		var refused redis.Error
+		if err := cmd.Err(); err != nil && !errors.As(err, &refused) {
+			return config
+		}
 	}
 	c.triggerMu.Lock()
 	defer c.triggerMu.Unlock()
-	c.trigger, c.triggerRead = trigger, time.Now()
-	return trigger
+	c.trigger, c.triggerRead = config, time.Now()
+	return config
 }
 
-// parseTrigger reads the CONFIG GET reply. A refused CONFIG (managed services, ACL) only means
-// the trigger is unknown; it is not a node failure.
-func parseTrigger(cmd *redis.MapStringStringCmd) RewriteTrigger {
-	if cmd == nil || cmd.Err() != nil {
-		return RewriteTrigger{}
+// parseConfig reads the CONFIG GET replies. A refused CONFIG (managed services, ACL) only means
+// the values are unknown; it is not a node failure.
+func parseConfig(cmds configCmds) nodeConfig {
+	values := map[string]string{}
+	for _, cmd := range cmds {
+		if cmd.Err() == nil {
+			maps.Copy(values, cmd.Val())
+		}
 	}
-	values := cmd.Val()
+	config := nodeConfig{trigger: parseTrigger(values)}
+	var refused redis.Error
+	config.persistence.ConfigRefused = errors.As(cmds.Err(), &refused)
+	if save, ok := values["save"]; ok {
+		config.persistence.Save = &save
+	}
+	if fsync, ok := values["appendfsync"]; ok {
+		config.persistence.AppendFsync = &fsync
+	}
+	return config
+}
+
+func parseTrigger(values map[string]string) RewriteTrigger {
 	percent, errPercent := strconv.ParseInt(values["auto-aof-rewrite-percentage"], 10, 64)
 	minSize, errMin := strconv.ParseInt(values["auto-aof-rewrite-min-size"], 10, 64)
 	if errPercent != nil || errMin != nil {

@@ -32,6 +32,8 @@ type Datasource struct {
 	pool        *node.Pool
 	mux         *datasource.QueryTypeMux
 	shared      sharedAnswers
+	// delayedFsyncs remembers each node's aof_delayed_fsync, for its increase.
+	delayedFsyncs delayedFsyncs
 	// liveIntervalFloor lowers the shortest live push interval (liveIntervalMin) for tests; zero
 	// in production.
 	liveIntervalFloor time.Duration

@@ -307,3 +307,67 @@ func show(value *float64) string {
 	}
 	return fmt.Sprint(*value)
 }
+
+// RDB snapshots for real: a save that failed, a node that takes snapshots and has unsaved
+// changes, and nodes that must not count as overdue (save "" with data, nothing to save).
+func TestRealRDBSignals(t *testing.T) {
+	failing := redistest.Start(t, redistest.Options{AOFOff: true})
+	failing.SaveErrKilledChild(t)
+	due := redistest.Start(t, redistest.Options{})
+	due.SnapshotSchedule(t, "3600 1")
+	due.UnsavedChanges(t)
+	off := redistest.Start(t, redistest.Options{})
+	off.UnsavedChanges(t) // save "" (the default here): no snapshots, however old the data
+	quiet := redistest.Start(t, redistest.Options{})
+	quiet.SnapshotSchedule(t, "3600 1")
+	// CONFIG refused by the ACL, as managed services do: whether snapshots are due cannot be
+	// told, so the age is not judged.
+	noConfig := redistest.Start(t, redistest.Options{})
+	noConfig.SnapshotSchedule(t, "3600 1")
+	noConfig.UnsavedChanges(t)
+	if err := noConfig.Client(t).Do(context.Background(), "ACL", "SETUSER", "default", "-config").Err(); err != nil {
+		t.Fatal(err)
+	}
+	ds := realDatasource(t, options{nodes: []nodeSpec{
+		{Address: failing.Addr, Name: "failing"}, {Address: due.Addr, Name: "due"}, {Address: off.Addr, Name: "off"}, {Address: quiet.Addr, Name: "quiet"},
+		{Address: noConfig.Addr, Name: "no-config"},
+	}})
+	assertAlertValue(t, ds, "rdb_save_failing", "failing", ptr(1))
+	for _, name := range []string{"due", "off", "quiet"} {
+		assertAlertValue(t, ds, "rdb_save_failing", name, ptr(0))
+	}
+	assertAlertValue(t, ds, "rdb_unsaved_age_seconds", "off", ptr(0))
+	assertAlertValue(t, ds, "rdb_unsaved_age_seconds", "quiet", ptr(0))
+	assertAlertValue(t, ds, "rdb_unsaved_age_seconds", "no-config", ptr(0))
+
+	// The age is the server's own clock: between what INFO says just before and just after.
+	before := due.LastSaveAge(t)
+	response := query(t, ds, "alerting", `{"metric":"rdb_unsaved_age_seconds","nodes":["due"]}`)
+	after := due.LastSaveAge(t)
+	if response.Error != nil || len(response.Frames) != 1 {
+		t.Fatalf("alerting query: %v, %d frames", response.Error, len(response.Frames))
+	}
+	if got := response.Frames[0].Fields[0].At(0).(*float64); got == nil || *got < float64(before) || *got > float64(after) {
+		t.Fatalf("rdb_unsaved_age_seconds for due = %s, want the server-clock age, %d to %d s", show(got), before, after)
+	}
+
+	siblings := query(t, ds, "siblings", `{}`)
+	if siblings.Error != nil {
+		t.Fatal(siblings.Error)
+	}
+	frame := siblings.Frames[0]
+	for row, want := range []struct{ schedule, fsync, note string }{
+		{`off (save "")`, "everysec", `save ""`}, {"3600 1", "everysec", ""}, {`off (save "")`, "everysec", `save ""`},
+		{"3600 1", "everysec", "no changes"}, {"not shown: CONFIG is refused", "not shown: CONFIG is refused", "CONFIG is refused"},
+	} {
+		if got := field(t, frame, "save_schedule").At(row).(*string); got == nil || *got != want.schedule {
+			t.Errorf("row %d: save_schedule %v, want %q", row, got, want.schedule)
+		}
+		if got := field(t, frame, "appendfsync").At(row).(*string); got == nil || *got != want.fsync {
+			t.Errorf("row %d: appendfsync %v, want %q", row, got, want.fsync)
+		}
+		if note := field(t, frame, "rdb_unsaved_age_note").At(row).(string); !strings.Contains(note, want.note) || (want.note == "") != (note == "") {
+			t.Errorf("row %d: note %q, want one with %q", row, note, want.note)
+		}
+	}
+}

@@ -23,7 +23,10 @@ var (
 	// rawRequest reads what the card reads, though the raw frame shows only persistence: so a raw
 	// table and the cards beside it share one read whichever asks first.
 	rawRequest      = cardRequest
-	siblingsRequest = node.Request{Sections: []string{"server", "memory", "persistence", "replication"}}
+	siblingsRequest = node.Request{Sections: []string{"server", "memory", "persistence", "replication"}, RewriteTrigger: true}
+	// alertingRequest adds INFO server to the card's read: the RDB save age is measured on the
+	// server's clock (server_time_usec). A siblings read covers it, and it covers a card read.
+	alertingRequest = node.Request{Sections: []string{"server", "persistence", "replication"}, RewriteTrigger: true}
 )
 
 // queryHandler turns one query and the readings it asked for into frames.
@@ -35,7 +38,7 @@ type queryHandler struct {
 func (d *Datasource) routes() *datasource.QueryTypeMux {
 	handlers := map[models.QueryType]queryHandler{
 		models.QueryCard:     {cardRequest, cardFrames},
-		models.QueryAlerting: {cardRequest, alertingFrames},
+		models.QueryAlerting: {alertingRequest, d.alertingFrames},
 		models.QueryRaw:      {rawRequest, rawFrames},
 		models.QuerySiblings: {siblingsRequest, siblingsFrames},
 	}
@@ -130,8 +133,23 @@ func cardFrames(query models.Query, readings []node.Reading) data.Frames {
 	return data.Frames{frames.Card(evaluate(readings))}
 }
 
-func alertingFrames(query models.Query, readings []node.Reading) data.Frames {
-	return frames.Alerting(evaluate(readings), query.Metric)
+func (d *Datasource) alertingFrames(query models.Query, readings []node.Reading) data.Frames {
+	now := time.Now()
+	cards := evaluate(readings)
+	addresses, counts := make([]string, len(cards)), make([]*int64, len(cards))
+	for i, nc := range cards {
+		addresses[i] = nc.Node.Address
+		if nc.Card.Status == state.StatusOK || nc.Card.Status == state.StatusErr { // AOF on and judged
+			counts[i] = nc.Card.DelayedFsyncs
+		}
+	}
+	increases := d.delayedFsyncs.increases(now, addresses, counts)
+	nodes := make([]frames.NodeSignals, len(cards))
+	for i, nc := range cards {
+		nodes[i] = frames.NodeSignals{NodeCard: nc, Signals: state.SignalsOf(nc.Card, state.SiblingsOf(readings[i], now))}
+		nodes[i].Signals.DelayedFsyncIncrease = increases[i]
+	}
+	return frames.Alerting(nodes, query.Metric)
 }
 
 func rawFrames(_ models.Query, readings []node.Reading) data.Frames {

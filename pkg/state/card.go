@@ -45,6 +45,9 @@ type Card struct {
 	GrowthOverTrigger *float64
 	LastCowSize       *int64
 	LastRewriteSec    *int64
+	// DelayedFsyncs is aof_delayed_fsync: fsyncs appendfsync everysec had to postpone because
+	// the previous one was still running, counted since the server started.
+	DelayedFsyncs *int64
 	// LoadedPercent and LoadingETASec are a load's progress, while the status is loading.
 	LoadedPercent *float64
 	LoadingETASec *int64

@@ -179,7 +179,7 @@ func TestAlertSignalsCannotFireForAOFOff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := SignalsOf(Evaluate(tt.reading))
+			s := SignalsOf(Evaluate(tt.reading), Siblings{})
 			got := []string{show(&s.NodeUp), show(s.AOFEnabled), show(s.RewriteOK), show(s.WriteOK), show(s.ConsecutiveFailures)}
 			want := []string{tt.up, tt.enabled, tt.rewriteOK, tt.writeOK, tt.failures}
 			if strings.Join(got, " ") != strings.Join(want, " ") {
@@ -210,7 +210,7 @@ func TestEvidenceSignalsFireOnlyOnEvidence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := SignalsOf(Evaluate(tt.reading))
+			s := SignalsOf(Evaluate(tt.reading), Siblings{})
 			got := [3]float64{s.RewriteFailing, s.RewriteStuck, s.WriteFailing}
 			if want := [3]float64{tt.rewriteFailing, tt.rewriteStuck, tt.writeF}; got != want {
 				t.Errorf("rewrite_failing rewrite_stuck write_failing = %v, want %v", got, want)
@@ -221,11 +221,11 @@ func TestEvidenceSignalsFireOnlyOnEvidence(t *testing.T) {
 
 // Sizes are measurements for history: bytes while AOF is on, no value while it is off.
 func TestSizeSignals(t *testing.T) {
-	on := SignalsOf(Evaluate(with("aof_current_size", "2048", "aof_base_size", "1024")))
+	on := SignalsOf(Evaluate(with("aof_current_size", "2048", "aof_base_size", "1024")), Siblings{})
 	if show(on.CurrentSize) != "2048" || show(on.BaseSize) != "1024" {
 		t.Errorf("AOF on: current %s base %s, want 2048 and 1024", show(on.CurrentSize), show(on.BaseSize))
 	}
-	off := SignalsOf(Evaluate(with("aof_enabled", "0", "aof_current_size", "2048", "aof_base_size", "1024")))
+	off := SignalsOf(Evaluate(with("aof_enabled", "0", "aof_current_size", "2048", "aof_base_size", "1024")), Siblings{})
 	if off.CurrentSize != nil || off.BaseSize != nil {
 		t.Errorf("AOF off: current %s base %s, want no values", show(off.CurrentSize), show(off.BaseSize))
 	}

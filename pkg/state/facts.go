@@ -21,6 +21,7 @@ type facts struct {
 	baseSize            *int64
 	lastCowSize         *int64
 	lastRewriteSec      *int64
+	delayedFsyncs       *int64
 	loading             *int64
 	asyncLoading        *int64
 	loadedPercent       *float64
@@ -46,6 +47,7 @@ func factsOf(reading node.Reading) facts {
 		baseSize:            r.int("aof_base_size", countShape),
 		lastCowSize:         r.int("aof_last_cow_size", countShape),
 		lastRewriteSec:      r.int("aof_last_rewrite_time_sec", secondsShape),
+		delayedFsyncs:       r.int("aof_delayed_fsync", countShape),
 		loading:             r.int("loading", flagShape),
 		asyncLoading:        r.int("async_loading", flagShape),
 		loadedPercent:       r.percent("loading_loaded_perc"),
@@ -162,6 +164,7 @@ func withContext(f facts) Card {
 		BaseSize:            f.baseSize,
 		LastCowSize:         f.lastCowSize,
 		LastRewriteSec:      f.lastRewriteSec,
+		DelayedFsyncs:       f.delayedFsyncs,
 		Role:                roleName(f.role),
 	}
 	if f.aofEnabled != nil {

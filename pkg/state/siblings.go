@@ -24,6 +24,17 @@ type Siblings struct {
 	FragmentationRatio *float64
 	UptimeSec          *int64
 	ConnectedReplicas  *int64
+
+	// SaveSchedule and AppendFsync are CONFIG GET save and appendfsync; nil when CONFIG is
+	// refused (ConfigRefused) or was not read. A SaveSchedule of "" means no snapshots (save "").
+	SaveSchedule  *string
+	AppendFsync   *string
+	ConfigRefused bool
+	// UnsavedAgeSec is LastRDBSaveAgeSec on a node that takes snapshots and has unsaved changes,
+	// else 0: a node with save "" never saves on a schedule, and a quiet node with nothing to save
+	// is not overdue. UnsavedAgeNote says why it is 0 when that is not obvious.
+	UnsavedAgeSec  int64
+	UnsavedAgeNote string
 }
 
 // SiblingsOf reads the sibling values from a reading of INFO server, memory, persistence and
@@ -40,6 +51,9 @@ func SiblingsOf(reading node.Reading, now time.Time) Siblings {
 		FragmentationRatio:  floatField(in, "mem_fragmentation_ratio"),
 		UptimeSec:           intField(in, "uptime_in_seconds"),
 		ConnectedReplicas:   intField(in, "connected_slaves"),
+		SaveSchedule:        reading.Config.Save,
+		AppendFsync:         reading.Config.AppendFsync,
+		ConfigRefused:       reading.Config.ConfigRefused,
 	}
 	if lastSave := intField(in, "rdb_last_save_time"); lastSave != nil {
 		serverNow := now.Unix()
@@ -49,6 +63,7 @@ func SiblingsOf(reading node.Reading, now time.Time) Siblings {
 		age := max(serverNow-*lastSave, 0)
 		result.LastRDBSaveAgeSec = &age
 	}
+	result.UnsavedAgeSec, result.UnsavedAgeNote = unsavedAge(result)
 	if result.UsedMemory != nil && result.MaxMemory != nil && *result.MaxMemory > 0 {
 		percent := float64(*result.UsedMemory) * 100 / float64(*result.MaxMemory)
 		result.MemoryUsedPercent = &percent
@@ -61,4 +76,21 @@ func floatField(in info.Info, key string) *float64 {
 		return &value
 	}
 	return nil
+}
+
+// unsavedAge is the evidence for "no successful RDB save for too long", and why it is 0.
+func unsavedAge(s Siblings) (int64, string) {
+	switch {
+	case s.LastRDBSaveAgeSec == nil:
+		return 0, ""
+	case s.ConfigRefused:
+		return 0, "CONFIG is refused, so whether snapshots are configured is unknown: the save age is not judged"
+	case s.SaveSchedule == nil:
+		return 0, "the snapshot schedule (CONFIG GET save) is unknown: the save age is not judged"
+	case *s.SaveSchedule == "":
+		return 0, `snapshots are off (save ""): the save age is not judged`
+	case s.RDBChangesSinceSave == nil || *s.RDBChangesSinceSave == 0:
+		return 0, "no changes since the last save: nothing is waiting for a snapshot"
+	}
+	return *s.LastRDBSaveAgeSec, ""
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -36,5 +37,63 @@ func TestSiblingsWithoutLimitOrServerClock(t *testing.T) {
 	}
 	if got.ConnectedReplicas != nil || got.FragmentationRatio != nil {
 		t.Errorf("absent fields must stay nil: %+v", got)
+	}
+}
+
+func TestTheSaveAgeIsEvidenceOnlyWhereSnapshotsAreDue(t *testing.T) {
+	schedule, off := "3600 1 300 100", ""
+	base := func(changes string, config node.PersistenceConfig) node.Reading {
+		r := with("rdb_last_save_time", "1000", "rdb_changes_since_last_save", changes, "server_time_usec", "91000000000")
+		r.Config = config
+		return r
+	}
+	tests := []struct {
+		name    string
+		reading node.Reading
+		age     float64
+		noteHas string
+	}{
+		{"snapshots configured, unsaved changes: the server-clock age", base("5", node.PersistenceConfig{Save: &schedule}), 90000, ""},
+		{`save "": never overdue, however old`, base("5", node.PersistenceConfig{Save: &off}), 0, `save ""`},
+		{"nothing to save: not overdue", base("0", node.PersistenceConfig{Save: &schedule}), 0, "no changes"},
+		{"CONFIG refused: cannot tell, says so", base("5", node.PersistenceConfig{ConfigRefused: true}), 0, "CONFIG is refused"},
+		{"schedule not read", base("5", node.PersistenceConfig{}), 0, "unknown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			siblings := SiblingsOf(tt.reading, time.Unix(0, 0))
+			s := SignalsOf(Evaluate(tt.reading), siblings)
+			if s.RDBUnsavedAgeSec != tt.age || !strings.Contains(siblings.UnsavedAgeNote, tt.noteHas) {
+				t.Errorf("unsaved age %v (%q), want %v and a note with %q", s.RDBUnsavedAgeSec, siblings.UnsavedAgeNote, tt.age, tt.noteHas)
+			}
+			if show(s.RDBLastSaveAgeSec) != "90000" {
+				t.Errorf("last save age measurement %s, want 90000 whatever the schedule", show(s.RDBLastSaveAgeSec))
+			}
+		})
+	}
+}
+
+func TestRDBAndOverdueEvidence(t *testing.T) {
+	schedule := "60 1"
+	tests := []struct {
+		name                 string
+		reading              node.Reading
+		trigger              node.RewriteTrigger
+		saveFailing, overdue float64
+	}{
+		{"save err on an AOF-off node", with("aof_enabled", "0", "rdb_last_bgsave_status", "err"), node.RewriteTrigger{}, 1, 0},
+		{"save ok, file 3x past its trigger", with("aof_current_size", "400000000", "aof_base_size", "100000000"), node.RewriteTrigger{Known: true, Percent: 100}, 0, 3},
+		{"trigger unknown: 0, not null", with("rdb_last_bgsave_status", "ok"), node.RewriteTrigger{}, 0, 0},
+		{"loading: nothing judged", with("loading", "1", "rdb_last_bgsave_status", "err"), node.RewriteTrigger{}, 0, 0},
+		{"unreachable", failed(node.KindRefused, "connection refused"), node.RewriteTrigger{}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.reading.Trigger, tt.reading.Config = tt.trigger, node.PersistenceConfig{Save: &schedule}
+			s := SignalsOf(Evaluate(tt.reading), SiblingsOf(tt.reading, time.Unix(0, 0)))
+			if s.RDBSaveFailing != tt.saveFailing || s.RewriteOverdueRatio != tt.overdue {
+				t.Errorf("rdb_save_failing %v aof_rewrite_overdue_ratio %v, want %v %v", s.RDBSaveFailing, s.RewriteOverdueRatio, tt.saveFailing, tt.overdue)
+			}
+		})
 	}
 }

@@ -182,6 +182,102 @@ func (s *Server) ReleaseRewrite(tb testing.TB) {
 	s.waitInfo(tb, "aof_rewrite_in_progress:0 after cancelling", rewriteIdle)
 }
 
+// SaveErrKilledChild makes an RDB snapshot fail the way a crashed or
+// OOM-killed child does: it starts BGSAVE with a sleeping child (see
+// holdDelayUS) and SIGKILLs it. Redis counts a child ended by any signal
+// but SIGUSR1 as a failed save, so afterwards rdb_last_bgsave_status:err,
+// rdb_bgsave_in_progress:0 and rdb_last_save_time unchanged (it is the
+// last successful save). A directory the server cannot write would do the
+// same, but as root permissions do not stop writes.
+func (s *Server) SaveErrKilledChild(tb testing.TB) {
+	tb.Helper()
+	s.ensureKey(tb)
+	s.setKeySaveDelay(tb, holdDelayUS)
+	reply := fmt.Sprint(s.do(tb, "BGSAVE"))
+	s.waitInfo(tb, "rdb_bgsave_in_progress:1 after BGSAVE ("+reply+")", func(m map[string]string) bool {
+		return m["rdb_bgsave_in_progress"] == "1"
+	})
+	child := s.rewriteChild(tb)
+	s.setKeySaveDelay(tb, 0)
+	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		tb.Fatalf("redistest: killing save child %d: %v", child, err)
+	}
+	m := s.waitInfo(tb, "end of the killed save", func(m map[string]string) bool { return m["rdb_bgsave_in_progress"] == "0" })
+	if m["rdb_last_bgsave_status"] != "err" {
+		tb.Fatalf("redistest: %s: killed save left rdb_last_bgsave_status:%s", s.Addr, m["rdb_last_bgsave_status"])
+	}
+}
+
+// SnapshotSchedule sets the save schedule (CONFIG SET save), e.g.
+// "3600 1"; "" turns snapshots off. Servers start with save "".
+func (s *Server) SnapshotSchedule(tb testing.TB, schedule string) {
+	tb.Helper()
+	s.do(tb, "CONFIG", "SET", "save", schedule)
+}
+
+// UnsavedChanges writes a key, so rdb_changes_since_last_save > 0.
+func (s *Server) UnsavedChanges(tb testing.TB) {
+	tb.Helper()
+	s.ensureKey(tb)
+	s.waitInfo(tb, "rdb_changes_since_last_save > 0", func(m map[string]string) bool {
+		return field(m, "rdb_changes_since_last_save") > 0
+	})
+}
+
+// LastSaveAge is the age of the last successful RDB save on the server's
+// own clock: server_time_usec (INFO server) minus rdb_last_save_time.
+func (s *Server) LastSaveAge(tb testing.TB) int64 {
+	tb.Helper()
+	server, errServer := s.infoSection("server")
+	persistence, errPersistence := s.info()
+	if errServer != nil || errPersistence != nil {
+		tb.Fatalf("redistest: INFO on %s: %v %v", s.Addr, errServer, errPersistence)
+	}
+	micros, errMicros := strconv.ParseInt(server["server_time_usec"], 10, 64)
+	lastSave, errLast := strconv.ParseInt(persistence["rdb_last_save_time"], 10, 64)
+	if errMicros != nil || errLast != nil {
+		tb.Fatalf("redistest: %s: server_time_usec %q rdb_last_save_time %q", s.Addr, server["server_time_usec"], persistence["rdb_last_save_time"])
+	}
+	return micros/1_000_000 - lastSave
+}
+
+// AgeLastSave waits until the last successful save is at least seconds
+// old on the server's clock (LastSaveAge), so an age can be told from 0.
+func (s *Server) AgeLastSave(tb testing.TB, seconds int64) {
+	tb.Helper()
+	deadline := time.Now().Add(waitTimeout + time.Duration(seconds)*time.Second)
+	for s.LastSaveAge(tb) < seconds {
+		if time.Now().After(deadline) {
+			tb.Fatalf("redistest: %s: the last save is not %d s old after %v", s.Addr, seconds, waitTimeout)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// GrowPastRewriteTrigger makes the AOF grow far past its automatic
+// rewrite trigger: with auto-aof-rewrite-min-size 0, it writes until
+// aof_current_size is over 4x aof_base_size (3x past the default 100%
+// trigger). It needs a rewrite held in progress (HoldRewriteInProgress),
+// else Redis would start one by itself, and a base size (a completed
+// rewrite before: a fresh 7.0 start prints aof_base_size:0).
+func (s *Server) GrowPastRewriteTrigger(tb testing.TB) {
+	tb.Helper()
+	m := s.Info(tb)
+	base := field(m, "aof_base_size")
+	if m["aof_rewrite_in_progress"] != "1" || base <= 0 {
+		tb.Fatalf("redistest: GrowPastRewriteTrigger needs a held rewrite and a base size; INFO: %s", summary(m))
+	}
+	s.do(tb, "CONFIG", "SET", "auto-aof-rewrite-min-size", "0")
+	key, err := s.slotKey("redistest:growth")
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	s.do(tb, "SET", key, strings.Repeat("g", 4*base+1024))
+	s.waitInfo(tb, "aof_current_size over 4x aof_base_size", func(m map[string]string) bool {
+		return field(m, "aof_current_size") > 4*field(m, "aof_base_size")
+	})
+}
+
 // WriteErr makes an AOF append fail for real: it writes values until the
 // AOF file reaches Options.FileSizeLimitKB, where write(2) fails (EFBIG;
 // Redis reports a short write as "No space left on device"). Afterwards
