@@ -19,14 +19,13 @@ import (
 
 // What each query type reads from a node, in one round trip.
 var (
-	cardRequest = node.Request{Sections: []string{"persistence", "replication"}, RewriteTrigger: true}
-	// rawRequest reads what the card reads, though the raw frame shows only persistence: so a raw
-	// table and the cards beside it share one read whichever asks first.
+	// cardRequest includes INFO server, which the card itself does not show, because alert rules
+	// need the server's clock (server_time_usec) for the RDB save age: so cards, alert rules and
+	// raw tables all read the same and share one read per node per window, whichever asks first.
+	cardRequest     = node.Request{Sections: []string{"server", "persistence", "replication"}, RewriteTrigger: true}
+	alertingRequest = cardRequest
 	rawRequest      = cardRequest
 	siblingsRequest = node.Request{Sections: []string{"server", "memory", "persistence", "replication"}, RewriteTrigger: true}
-	// alertingRequest adds INFO server to the card's read: the RDB save age is measured on the
-	// server's clock (server_time_usec). A siblings read covers it, and it covers a card read.
-	alertingRequest = node.Request{Sections: []string{"server", "persistence", "replication"}, RewriteTrigger: true}
 )
 
 // queryHandler turns one query and the readings it asked for into frames.
