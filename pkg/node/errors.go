@@ -5,12 +5,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -27,6 +31,9 @@ const (
 	KindDenied      Kind = "denied"       // protected mode or max clients
 	KindInfoRefused Kind = "info_refused" // the server answers but will not run INFO
 	KindRedis       Kind = "redis_error"  // any other error reply
+	KindOversized   Kind = "oversized"    // a reply over the limits of guard.go
+	KindProtocol    Kind = "protocol"     // a reply that is not RESP
+	KindPanic       Kind = "internal"     // reading the node panicked; the plugin carried on
 	KindUnknown     Kind = "error"
 )
 
@@ -58,6 +65,12 @@ func (e *Error) Hint() string {
 		return "the server refuses this client (protected mode or maxclients); check its bind/ACL settings"
 	case KindInfoRefused:
 		return "the server refuses INFO (renamed, ACL or managed service); grant +info or use the provider's backup metrics"
+	case KindOversized:
+		return "the node sent more than the plugin reads for one command (limits in docs/robustness.md); check that the address is a Redis server; the next query reconnects"
+	case KindProtocol:
+		return "check that the address is a Redis server and the TLS switch; the next query reconnects"
+	case KindPanic:
+		return "please report this with the plugin log; the next query reads the node again"
 	}
 	return "see the Redis server log"
 }
@@ -72,7 +85,7 @@ func Classify(err error) *Error {
 	if errors.As(err, &classified) {
 		return classified
 	}
-	detail := err.Error()
+	detail := Clip(err.Error())
 	kind := classifyKind(err)
 	if kind == KindTimeout {
 		// go-redis/net texts for timeouts quote socket internals; a plain sentence reads better.
@@ -128,4 +141,28 @@ func classifyReply(reply string) Kind {
 		return KindInfoRefused
 	}
 	return KindRedis
+}
+
+// MaxEchoed bounds the text of a server reply or of a query that an error, a card reason, a
+// notice or a health message repeats.
+const MaxEchoed = 512
+
+// Clip bounds a text from a server or a query to MaxEchoed bytes, cut at a character boundary
+// and marked, so that a 10 MB error reply or node name is not copied into every message.
+func Clip(text string) string {
+	if len(text) <= MaxEchoed {
+		return text
+	}
+	cut := MaxEchoed
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", text[:cut], len(text)-cut)
+}
+
+// Recovered turns a recovered panic into an error, logged with its stack, so that one bad reply
+// neither ends the process nor leaves others waiting on a read or answer that never finishes.
+func Recovered(cause any) *Error {
+	log.DefaultLogger.Error("recovered from a panic", "panic", Clip(fmt.Sprint(cause)), "stack", string(debug.Stack()))
+	return &Error{Kind: KindPanic, Detail: Clip(fmt.Sprint(cause))}
 }

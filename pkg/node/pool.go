@@ -169,6 +169,7 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 	if s.TLS.Enabled || n.TLS {
 		options.TLSConfig = s.TLS.ConfigFor(n.Host())
 	}
+	options.Dialer = guardedDialer(redis.NewDialer(options))
 	return options
 }
 
@@ -249,9 +250,19 @@ func orEmpty(t *Topology) *Topology {
 	return t
 }
 
-// refresh runs one discovery and makes its result current.
+// refresh runs one discovery and makes its result current. A discovery that panics is a
+// problem of the discovery like any other, and still ends the refresh.
 func (p *Pool) refresh(ctx context.Context, known *Topology, done chan struct{}) {
-	found, problems := p.discoverer.discover(ctx, known)
+	var found []settings.Node
+	var problems []Problem
+	func() {
+		defer func() {
+			if cause := recover(); cause != nil {
+				found, problems = nil, []Problem{{Source: "discovery", Err: Recovered(cause)}}
+			}
+		}()
+		found, problems = p.discoverer.discover(ctx, known)
+	}()
 	next := &Topology{Nodes: found, Problems: problems, discoveredAt: time.Now(), unresolved: found == nil}
 	if found == nil && known != nil {
 		next.Nodes = known.Nodes // a failed discovery never hides the nodes already known
@@ -326,7 +337,7 @@ func (p *Pool) Select(ctx context.Context, filter []string) (Selection, error) {
 			verb, known = "discover", "discovered"
 		}
 		return Selection{}, fmt.Errorf("node filter names %s, which this data source does not %s; %s nodes: %s",
-			strings.Join(unknown, ", "), verb, known, t.someNames(20))
+			Clip(strings.Join(unknown, ", ")), verb, known, t.someNames(20))
 	}
 	return Selection{topology: t, indexes: selected}, nil
 }
@@ -368,6 +379,11 @@ func (p *Pool) Read(ctx context.Context, selection Selection, request Request) [
 	readings := make([]Reading, len(selection.indexes))
 	readOne := func(i int) {
 		index := selection.indexes[i]
+		defer func() {
+			if cause := recover(); cause != nil {
+				readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Recovered(cause)}
+			}
+		}()
 		if ctx.Err() != nil { // the caller left: the nodes not read yet are not read at all
 			readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Classify(ctx.Err())}
 			return

@@ -1,0 +1,72 @@
+package node
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+)
+
+// panicOnce is a guard bypass: its next pipeline panics the way go-redis does on a length it
+// cannot allocate, wherever the guard would have let one through.
+type panicOnce struct{ armed atomic.Bool }
+
+func (*panicOnce) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (*panicOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (h *panicOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.armed.CompareAndSwap(true, false) {
+			panic("runtime error: makeslice: len out of range")
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// A read that panics is that node's error, and the node answers the next query: nothing stays
+// in flight, for one node (read on the caller's goroutine) or several (read by workers).
+func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
+	servers := redistest.StartMany(t, 2, redistest.Options{})
+	for _, nodes := range [][]*redistest.Server{servers[:1], servers} {
+		var configured []settings.Node
+		for i, s := range nodes {
+			configured = append(configured, settings.Node{Name: string(rune('a' + i)), Address: s.Addr, Network: "tcp", Dial: s.Addr})
+		}
+		// A window of an hour: a flight left in the air would answer, or block, every later read.
+		pool := NewPool(settings.Settings{Nodes: configured, ConnectTimeout: time.Second, ReadTimeout: time.Second,
+			MaxConcurrency: 2, CoalesceWindow: time.Hour})
+		t.Cleanup(func() { pool.Close() })
+		everyNode, err := pool.Select(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook := &panicOnce{}
+		hook.armed.Store(true)
+		everyNode.topology.clients[0].rdb.AddHook(hook)
+
+		first := pool.Read(context.Background(), everyNode, Request{Sections: []string{"persistence"}, Fresh: true})
+		if first[0].Err == nil || first[0].Err.Kind != KindPanic || first[0].Err.Detail != "runtime error: makeslice: len out of range" {
+			t.Fatalf("%d nodes: the panicking node read %+v, want its panic as an %s error", len(nodes), first[0], KindPanic)
+		}
+		for _, r := range first[1:] {
+			if r.Err != nil {
+				t.Fatalf("%d nodes: a healthy node beside the panicking one failed: %v", len(nodes), r.Err)
+			}
+		}
+		// Bounded by the caller, not by a timed assertion: a stuck flight fails this read.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		again := pool.Read(ctx, everyNode, Request{Sections: []string{"persistence"}, Fresh: true})
+		cancel()
+		for _, r := range again {
+			if enabled, _ := r.Info.Int("aof_enabled"); r.Err != nil || enabled != 1 {
+				t.Fatalf("%d nodes: after the panic %s read %+v, want its real INFO", len(nodes), r.Node.Name, r)
+			}
+		}
+	}
+}
