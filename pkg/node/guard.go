@@ -142,7 +142,7 @@ func (g *respGuard) feed(chunk []byte) (int, error) {
 	fail := func(err error) (int, error) { return max(g.itemStart, 0), err }
 	g.read += int64(len(chunk))
 	if g.read > MaxReplyBytes {
-		return fail(g.oversized(fmt.Sprintf("the reply runs past %d bytes, over the limit of %d for one command", MaxReplyBytes, MaxReplyBytes)))
+		return fail(oversized(fmt.Sprintf("the reply runs past %d bytes, over the limit of %d for one command", MaxReplyBytes, MaxReplyBytes)))
 	}
 	for i := 0; i < len(chunk); {
 		switch g.state {
@@ -166,7 +166,7 @@ func (g *respGuard) feed(chunk []byte) (int, error) {
 			i++
 			g.line++
 			if g.line > MaxReplyString {
-				return fail(g.oversized(fmt.Sprintf("the reply has a line of more than %d bytes, over the limit of %d", MaxReplyString, MaxReplyString)))
+				return fail(oversized(fmt.Sprintf("the reply has a line of more than %d bytes, over the limit of %d", MaxReplyString, MaxReplyString)))
 			}
 			if err := g.headerByte(c); err != nil {
 				return fail(err)
@@ -204,11 +204,11 @@ func (g *respGuard) headerByte(c byte) error {
 	g.signSeen = true
 	g.digits++
 	if g.digits > maxLengthDigits {
-		return g.oversized(fmt.Sprintf("the reply declares a length of more than %d digits", maxLengthDigits))
+		return oversized(fmt.Sprintf("the reply declares a length of more than %d digits", maxLengthDigits))
 	}
 	g.length = g.length*10 + int64(c-'0') // 19 digits fit an int64 unless they exceed MaxInt64
 	if g.length < 0 {
-		return g.oversized(fmt.Sprintf("the reply declares a length beyond %d", int64(1<<63-1)))
+		return oversized(fmt.Sprintf("the reply declares a length beyond %d", int64(1<<63-1)))
 	}
 	return nil
 }
@@ -227,7 +227,7 @@ func (g *respGuard) lengthDone() error {
 	}
 	if isString(g.kind) {
 		if g.length > MaxReplyString {
-			return g.oversized(fmt.Sprintf("reply of %d bytes over the limit of %d", g.length, MaxReplyString))
+			return oversized(fmt.Sprintf("reply of %d bytes over the limit of %d", g.length, MaxReplyString))
 		}
 		g.state, g.body = inBody, g.length+2
 		return nil
@@ -237,7 +237,7 @@ func (g *respGuard) lengthDone() error {
 		count *= 2 // key and value
 	}
 	if count > MaxReplyElements || g.elements+count > MaxReplyElements {
-		return g.oversized(fmt.Sprintf("reply of %d elements over the limit of %d for one command", g.elements+count, MaxReplyElements))
+		return oversized(fmt.Sprintf("reply of %d elements over the limit of %d for one command", g.elements+count, MaxReplyElements))
 	}
 	g.elements += count
 	if count == 0 {
@@ -247,7 +247,7 @@ func (g *respGuard) lengthDone() error {
 		return nil
 	}
 	if g.depth == MaxReplyDepth {
-		return g.oversized(fmt.Sprintf("reply nested deeper than the limit of %d levels", MaxReplyDepth))
+		return oversized(fmt.Sprintf("reply nested deeper than the limit of %d levels", MaxReplyDepth))
 	}
 	g.open[g.depth] = aggregate{left: count, attribute: g.kind == '|'}
 	g.depth++
@@ -288,7 +288,7 @@ func isAggregate(kind byte) bool {
 	return false
 }
 
-func (g *respGuard) oversized(detail string) *Error { return &Error{Kind: KindOversized, Detail: detail} }
+func oversized(detail string) *Error { return &Error{Kind: KindOversized, Detail: detail} }
 
 func malformed(detail string) *Error {
 	return &Error{Kind: KindProtocol, Detail: "the reply is not valid RESP: " + detail}

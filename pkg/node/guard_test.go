@@ -95,4 +95,3 @@ func TestClipBoundsEchoedTextAtACharacterBoundary(t *testing.T) {
 		t.Fatal("the cut must fall between characters")
 	}
 }
-

@@ -73,6 +73,7 @@ func TestHostileRepliesAreNodeErrorsWithinBoundedMemory(t *testing.T) {
 					notices = append(notices, notice.Text)
 				}
 			})
+			t.Logf("%d MiB allocated", allocated>>20)
 			if allocated > hostileQueryMemory {
 				t.Errorf("the query allocated %d MiB, over the bound of %d MiB", allocated>>20, hostileQueryMemory>>20)
 			}
@@ -108,6 +109,17 @@ func TestAHostileNodeThatTurnsHealthyIsReadAgain(t *testing.T) {
 		if response := query(t, ds, queryType, `{}`); response.Error != nil || len(response.Frames) == 0 {
 			t.Fatalf("%s after the hostile reply: %v", queryType, response.Error)
 		}
+	}
+}
+
+// The limits leave room for real replies: an INFO just under them is read whole.
+func TestAnInfoJustUnderTheLimitIsRead(t *testing.T) {
+	big := resptest.Start(t, resptest.Script{"INFO": resptest.BigBulk(node.MaxReplyString)})
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: big.Addr, Name: "big"}}})
+	allocated := allocatedBy(func() { expectCard(t, ds, "big", "ok", "last AOF rewrite succeeded") })
+	t.Logf("a %d MiB INFO: %d MiB allocated", node.MaxReplyString>>20, allocated>>20)
+	if allocated > hostileQueryMemory {
+		t.Errorf("the query allocated %d MiB, over the bound of %d MiB", allocated>>20, hostileQueryMemory>>20)
 	}
 }
 

@@ -34,7 +34,6 @@ type Server struct {
 	script   Script
 	forward  string // set: connections from now on are relayed to this address
 	conns    map[net.Conn]bool
-	commands []string
 	done     sync.WaitGroup
 }
 
@@ -86,13 +85,6 @@ func (s *Server) Forward(addr string) {
 	for conn := range s.conns {
 		_ = conn.Close()
 	}
-}
-
-// Commands are the commands received so far, upper case, arguments joined by spaces.
-func (s *Server) Commands() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.commands...)
 }
 
 // Close stops listening, closes every connection and waits for their handlers.
@@ -158,10 +150,7 @@ func (s *Server) serve(conn net.Conn) {
 			return
 		}
 		name := strings.ToUpper(args[0])
-		s.mu.Lock()
-		s.commands = append(s.commands, strings.ToUpper(strings.Join(args, " ")))
 		reply, ok := s.script[name]
-		s.mu.Unlock()
 		if !ok {
 			reply = healthy(name)
 		}
@@ -201,7 +190,9 @@ func Bulk(text string) Reply { return Raw("$" + strconv.Itoa(len(text)) + "\r\n"
 func Header(line string) Reply { return Raw(line + "\r\n") }
 
 // Padded sends header, then size bytes of INFO-like "x:xxx…" lines, then tail.
-func Padded(header string, size int64, tail string) Reply { return padded(header, infoLines, size, tail) }
+func Padded(header string, size int64, tail string) Reply {
+	return padded(header, infoLines, size, tail)
+}
 
 // Long sends header, then size bytes of "x" (no line break), then tail: a long line.
 func Long(header string, size int64, tail string) Reply { return padded(header, text, size, tail) }
