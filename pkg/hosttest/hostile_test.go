@@ -17,8 +17,8 @@ import (
 // the real node beside it keeps its card, and the process lives on.
 func TestHostileNodesDoNotTakeThePluginDown(t *testing.T) {
 	binary := buildPlugin(t)
-	real := redistest.Start(t, redistest.Options{})
-	real.RewriteOK(t)
+	realNode := redistest.Start(t, redistest.Options{})
+	realNode.RewriteOK(t)
 	host := startPlugin(t, binary)
 
 	for i, c := range []struct {
@@ -32,7 +32,7 @@ func TestHostileNodesDoNotTakeThePluginDown(t *testing.T) {
 	} {
 		hostile := resptest.Start(t, c.script)
 		ds := pluginhost.DataSource{ID: int64(100 + i), UID: fmt.Sprintf("hostile-%d", i), Name: c.name,
-			Nodes: []pluginhost.Node{{Name: "hostile", Address: hostile.Addr}, {Name: "real", Address: real.Addr}}}
+			Nodes: []pluginhost.Node{{Name: "hostile", Address: hostile.Addr}, {Name: "real", Address: realNode.Addr}}}
 		response := host.query(t, ds, "card", `{}`)
 		checkCard(t, response, map[string]string{"hostile": "unreachable", "real": "ok"})
 		frame := response.Frames[0]

@@ -58,11 +58,11 @@ var hostileReplies = []struct {
 // A hostile node gets a clear error of its own, within a bounded amount of memory and text; a
 // real node in the same data source stays correct.
 func TestHostileRepliesAreNodeErrorsWithinBoundedMemory(t *testing.T) {
-	real := redistest.Start(t, redistest.Options{})
+	realNode := redistest.Start(t, redistest.Options{})
 	for _, c := range hostileReplies {
 		t.Run(c.name, func(t *testing.T) {
 			hostile := resptest.Start(t, c.script)
-			ds := realDatasource(t, options{nodes: []nodeSpec{{Address: hostile.Addr, Name: "hostile"}, {Address: real.Addr, Name: "real"}}})
+			ds := realDatasource(t, options{nodes: []nodeSpec{{Address: hostile.Addr, Name: "hostile"}, {Address: realNode.Addr, Name: "real"}}})
 
 			var status, reason map[string]string
 			var notices []string
@@ -99,11 +99,11 @@ func TestHostileRepliesAreNodeErrorsWithinBoundedMemory(t *testing.T) {
 // A node whose reply broke the limits is read again on the next query, over a new connection:
 // nothing waits on the failed read, even after a healthy Redis takes the address.
 func TestAHostileNodeThatTurnsHealthyIsReadAgain(t *testing.T) {
-	real := redistest.Start(t, redistest.Options{})
+	realNode := redistest.Start(t, redistest.Options{})
 	hostile := resptest.Start(t, resptest.Script{"INFO": resptest.Header("$9223372036854775807")})
 	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: hostile.Addr, Name: "cache"}}})
 	expectCard(t, ds, "cache", "unreachable", "reply of 9223372036854775807 bytes over the limit")
-	hostile.Forward(real.Addr)
+	hostile.Forward(realNode.Addr)
 	expectCard(t, ds, "cache", "ok", "last AOF rewrite succeeded")
 	for _, queryType := range []string{"raw", "siblings"} {
 		if response := query(t, ds, queryType, `{}`); response.Error != nil || len(response.Frames) == 0 {
@@ -125,8 +125,8 @@ func TestAnInfoJustUnderTheLimitIsRead(t *testing.T) {
 
 // Text from a query is not echoed whole either.
 func TestAHugeNodeNameInAQueryIsNotEchoedWhole(t *testing.T) {
-	real := redistest.Start(t, redistest.Options{})
-	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: real.Addr, Name: "cache"}}})
+	realNode := redistest.Start(t, redistest.Options{})
+	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: realNode.Addr, Name: "cache"}}})
 	name := strings.Repeat("n", 10<<20)
 	response := query(t, ds, "card", fmt.Sprintf(`{"nodes": [%q]}`, name))
 	if response.Error == nil || !strings.Contains(response.Error.Error(), "which this data source does not configure") {

@@ -134,7 +134,7 @@ func relay(conn net.Conn, addr string) {
 	if err != nil {
 		return
 	}
-	defer upstream.Close()
+	defer func() { _ = upstream.Close() }()
 	go func() {
 		_, _ = io.Copy(upstream, conn)
 		_ = upstream.Close()
@@ -145,7 +145,7 @@ func relay(conn net.Conn, addr string) {
 func (s *Server) serve(conn net.Conn) {
 	reader := bufio.NewReader(conn)
 	for {
-		args, err := readCommand(reader)
+		args, err := ReadCommand(reader)
 		if err != nil || len(args) == 0 {
 			return
 		}
@@ -265,8 +265,8 @@ func fill(w io.Writer, filler []byte, size int64) error {
 	return nil
 }
 
-// readCommand reads one command as clients send it: an array of bulk strings.
-func readCommand(reader *bufio.Reader) ([]string, error) {
+// ReadCommand reads one command as clients send it: an array of bulk strings.
+func ReadCommand(reader *bufio.Reader) ([]string, error) {
 	header, err := reader.ReadString('\n')
 	if err != nil {
 		return nil, err
