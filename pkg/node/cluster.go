@@ -84,7 +84,7 @@ func (d *clusterDiscovery) ask(ctx context.Context, source settings.Node) ([]set
 	ctx, cancel := d.pool.askWithin(ctx)
 	defer cancel()
 	if !d.legacy.Load() {
-		shards, err := c.rdb.ClusterShards(ctx).Result()
+		shards, err := c.redis().ClusterShards(ctx).Result()
 		if err == nil {
 			return d.fromShards(shards), nil
 		}
@@ -93,7 +93,7 @@ func (d *clusterDiscovery) ask(ctx context.Context, source settings.Node) ([]set
 		}
 		d.legacy.Store(true)
 	}
-	text, err := c.rdb.ClusterNodes(ctx).Result()
+	text, err := c.redis().ClusterNodes(ctx).Result()
 	if err != nil {
 		return nil, err
 	}

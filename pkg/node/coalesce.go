@@ -57,6 +57,7 @@ func (c *client) coalescedRead(ctx context.Context, request Request, timeout, wi
 	defer func() {
 		if cause := recover(); cause != nil {
 			f.reading = Reading{Err: Recovered(cause)}
+			c.renew()
 		}
 		c.flights.land(f, budget < timeout && f.reading.Err != nil && f.reading.Err.Kind == KindTimeout)
 		reading = f.reading

@@ -101,7 +101,9 @@ func (s Selection) Nodes() []settings.Node {
 func (s Selection) Problems() []Problem { return s.topology.Problems }
 
 type client struct {
-	rdb *redis.Client
+	rdb     atomic.Pointer[redis.Client]
+	options func() *redis.Options
+	closed  atomic.Bool
 	// legacyInfo is set once a server rejects multi-section INFO (before Redis 7.0): from then on
 	// it gets plain INFO, whose default sections hold everything we read.
 	legacyInfo atomic.Bool
@@ -193,9 +195,33 @@ func (p *Pool) clientFor(n settings.Node) *client {
 	if c, ok := p.clients[key]; ok {
 		return c
 	}
-	c := &client{rdb: redis.NewClient(clientOptions(p.settings, n, p.timeout))}
+	c := newClient(func() *redis.Options { return clientOptions(p.settings, n, p.timeout) })
 	p.clients[key] = c
 	return c
+}
+
+func newClient(options func() *redis.Options) *client {
+	c := &client{options: options}
+	c.rdb.Store(redis.NewClient(options()))
+	return c
+}
+
+func (c *client) redis() *redis.Client { return c.rdb.Load() }
+
+// renew replaces the go-redis client after a panic inside it. go-redis loses track of a
+// connection whose set-up panics: with one connection per node, every later read would wait
+// for it until its deadline.
+func (c *client) renew() {
+	old := c.rdb.Swap(redis.NewClient(c.options()))
+	_ = old.Close()
+	if c.closed.Load() { // closed meanwhile: the new client is nobody's to close
+		_ = c.redis().Close()
+	}
+}
+
+func (c *client) close() error {
+	c.closed.Store(true)
+	return c.redis().Close()
 }
 
 // Close closes every connection; the pool answers nothing afterwards.
@@ -205,7 +231,7 @@ func (p *Pool) Close() error {
 	p.closed = true
 	var errs []error
 	for key, c := range p.clients {
-		errs = append(errs, c.rdb.Close())
+		errs = append(errs, c.close())
 		delete(p.clients, key)
 	}
 	errs = append(errs, p.discoverer.close())
@@ -296,7 +322,7 @@ func (p *Pool) adopt(t *Topology) {
 	}
 	for key, c := range p.clients {
 		if !inUse[c] {
-			_ = c.rdb.Close() // a query still reading it gets "closed" for a node that just left
+			_ = c.close() // a query still reading it gets "closed" for a node that just left
 			delete(p.clients, key)
 		}
 	}
@@ -431,7 +457,7 @@ func (c *client) roundTrip(ctx context.Context, request Request) (string, Rewrit
 	trigger, due := c.cachedTrigger(request.RewriteTrigger)
 	var infoCmd *redis.StringCmd
 	var configCmd *redis.MapStringStringCmd
-	_, pipeErr := c.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+	_, pipeErr := c.redis().Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		if c.legacyInfo.Load() {
 			infoCmd = pipe.Info(ctx)
 		} else {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,28 +14,47 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
-// panicOnce is a guard bypass: its next pipeline panics the way go-redis does on a length it
-// cannot allocate, wherever the guard would have let one through.
-type panicOnce struct{ armed atomic.Bool }
+// panicOnce is a guard bypass: it panics once the way go-redis does on a length it cannot
+// allocate, either in a pipeline or while a new connection reads its HELLO reply.
+type panicOnce struct {
+	inSetUp bool
+	armed   atomic.Bool
+}
 
-func (*panicOnce) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *panicOnce) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := next(ctx, network, addr)
+		if err == nil && h.inSetUp && h.armed.CompareAndSwap(true, false) {
+			return panickingConn{conn}, nil
+		}
+		return conn, err
+	}
+}
 
 func (*panicOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
 
 func (h *panicOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if h.armed.CompareAndSwap(true, false) {
+		if !h.inSetUp && h.armed.CompareAndSwap(true, false) {
 			panic("runtime error: makeslice: len out of range")
 		}
 		return next(ctx, cmds)
 	}
 }
 
+type panickingConn struct{ net.Conn }
+
+func (panickingConn) Read([]byte) (int, error) { panic("runtime error: makeslice: len out of range") }
+
 // A read that panics is that node's error, and the node answers the next query: nothing stays
 // in flight, for one node (read on the caller's goroutine) or several (read by workers).
 func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 	servers := redistest.StartMany(t, 2, redistest.Options{})
-	for _, nodes := range [][]*redistest.Server{servers[:1], servers} {
+	for _, c := range []struct {
+		nodes   []*redistest.Server
+		inSetUp bool
+	}{{servers[:1], false}, {servers, false}, {servers[:1], true}, {servers, true}} {
+		nodes := c.nodes
 		var configured []settings.Node
 		for i, s := range nodes {
 			configured = append(configured, settings.Node{Name: string(rune('a' + i)), Address: s.Addr, Network: "tcp", Dial: s.Addr})
@@ -47,13 +67,13 @@ func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hook := &panicOnce{}
+		hook := &panicOnce{inSetUp: c.inSetUp}
 		hook.armed.Store(true)
-		everyNode.topology.clients[0].rdb.AddHook(hook)
+		everyNode.topology.clients[0].redis().AddHook(hook)
 
 		first := pool.Read(context.Background(), everyNode, Request{Sections: []string{"persistence"}, Fresh: true})
 		if first[0].Err == nil || first[0].Err.Kind != KindPanic || first[0].Err.Detail != "runtime error: makeslice: len out of range" {
-			t.Fatalf("%d nodes: the panicking node read %+v, want its panic as an %s error", len(nodes), first[0], KindPanic)
+			t.Fatalf("%d nodes, in set-up %v: the panicking node read %+v, want its panic as an %s error", len(nodes), c.inSetUp, first[0], KindPanic)
 		}
 		for _, r := range first[1:] {
 			if r.Err != nil {
@@ -66,7 +86,7 @@ func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 		cancel()
 		for _, r := range again {
 			if enabled, _ := r.Info.Int("aof_enabled"); r.Err != nil || enabled != 1 {
-				t.Fatalf("%d nodes: after the panic %s read %+v, want its real INFO", len(nodes), r.Node.Name, r)
+				t.Fatalf("%d nodes, in set-up %v: after the panic %s read %+v, want its real INFO", len(nodes), c.inSetUp, r.Node.Name, r)
 			}
 		}
 	}
