@@ -110,6 +110,9 @@ func TestAHostileNodeThatTurnsHealthyIsReadAgain(t *testing.T) {
 			t.Fatalf("%s after the hostile reply: %v", queryType, response.Error)
 		}
 	}
+	if health, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{}); err != nil || health.Status != backend.HealthStatusOk {
+		t.Fatalf("health after the hostile reply: %+v, %v", health, err)
+	}
 }
 
 // The limits leave room for real replies: an INFO just under them is read whole.
