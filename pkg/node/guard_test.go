@@ -95,3 +95,18 @@ func TestClipBoundsEchoedTextAtACharacterBoundary(t *testing.T) {
 		t.Fatal("the cut must fall between characters")
 	}
 }
+
+// The guard's cost on a large real reply: one header parsed, the body skipped.
+func BenchmarkGuardOnA220KiBInfo(b *testing.B) {
+	body := strings.Repeat("field:value\r\n", (220<<10)/13)
+	reply := []byte("$" + strconv.Itoa(len(body)) + "\r\n" + body + "\r\n")
+	b.SetBytes(int64(len(reply)))
+	for b.Loop() {
+		var g respGuard
+		for start := 0; start < len(reply); start += 8 << 10 { // go-redis's read buffer
+			if _, err := g.feed(reply[start:min(start+8<<10, len(reply))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
