@@ -55,14 +55,12 @@ func (c *client) coalescedRead(ctx context.Context, request Request, timeout, wi
 	// Those waiting on the flight are released on every path: a read that panics lands as the
 	// node's error, never as a flight that stays in the air until every later caller times out.
 	defer func() {
-		if cause := recover(); cause != nil {
-			f.reading = Reading{Err: Recovered(cause)}
-			c.renew()
-		}
 		c.flights.land(f, budget < timeout && f.reading.Err != nil && f.reading.Err.Kind == KindTimeout)
 		reading = f.reading
 	}()
-	f.reading = c.read(readCtx, request)
+	if failure := c.guarded(func() { f.reading = c.read(readCtx, request) }); failure != nil {
+		f.reading = Reading{Err: failure}
+	}
 	return f.reading
 }
 

@@ -219,6 +219,19 @@ func (c *client) renew() {
 	}
 }
 
+// guarded runs fn, which uses the go-redis client, and turns a panic inside it into an error,
+// with the client renewed.
+func (c *client) guarded(fn func()) (failure *Error) {
+	defer func() {
+		if cause := recover(); cause != nil {
+			failure = Recovered(cause)
+			c.renew()
+		}
+	}()
+	fn()
+	return nil
+}
+
 func (c *client) close() error {
 	c.closed.Store(true)
 	return c.redis().Close()
