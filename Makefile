@@ -78,6 +78,18 @@ soak:
 bench-fleet:
 	go test ./pkg/fleetbench -run '^$$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000 $(FLEET_ARGS)
 
+# Runs every fuzz target for FUZZTIME each (their seed corpora already run in test-go). Not part
+# of make test: a minute of fuzzing per run is more than it adds there. docs/robustness.md has
+# the figures of a longer run. E.g. `make fuzz FUZZTIME=10m`.
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz:
+	grep -rl --include='*_test.go' '^func Fuzz' pkg | sort | while read -r file; do \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$file"); do \
+			go test "./$$(dirname "$$file")" -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done
+
 $(GOLANGCI_LINT):
 	mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)

@@ -76,15 +76,22 @@ func (d *clusterDiscovery) describe(source settings.Node) string {
 	return "cluster node " + source.Address
 }
 
-func (d *clusterDiscovery) ask(ctx context.Context, source settings.Node) ([]settings.Node, error) {
+func (d *clusterDiscovery) ask(ctx context.Context, source settings.Node) (nodes []settings.Node, err error) {
 	c := d.pool.lockedClientFor(source)
 	if c == nil {
 		return nil, redis.ErrClosed
 	}
 	ctx, cancel := d.pool.askWithin(ctx)
 	defer cancel()
+	if failure := c.guarded(func() { nodes, err = d.askClient(ctx, c) }); failure != nil {
+		return nil, failure
+	}
+	return nodes, err
+}
+
+func (d *clusterDiscovery) askClient(ctx context.Context, c *client) ([]settings.Node, error) {
 	if !d.legacy.Load() {
-		shards, err := c.rdb.ClusterShards(ctx).Result()
+		shards, err := c.redis().ClusterShards(ctx).Result()
 		if err == nil {
 			return d.fromShards(shards), nil
 		}
@@ -93,7 +100,7 @@ func (d *clusterDiscovery) ask(ctx context.Context, source settings.Node) ([]set
 		}
 		d.legacy.Store(true)
 	}
-	text, err := c.rdb.ClusterNodes(ctx).Result()
+	text, err := c.redis().ClusterNodes(ctx).Result()
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ type flight struct {
 // itself does not stop when its first caller goes away, since others may be waiting on it; it is
 // bounded by the node's timeout and by the first caller's deadline. A read cut short by that
 // deadline is nobody else's answer: it is not kept, and those waiting on it read again.
-func (c *client) coalescedRead(ctx context.Context, request Request, timeout, window time.Duration) Reading {
+func (c *client) coalescedRead(ctx context.Context, request Request, timeout, window time.Duration) (reading Reading) {
 	if ctx.Err() != nil {
 		return Reading{Err: Classify(ctx.Err())}
 	}
@@ -51,9 +51,16 @@ func (c *client) coalescedRead(ctx context.Context, request Request, timeout, wi
 		budget = time.Until(deadline)
 	}
 	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
-	f.reading = c.read(withReadDeadline(readCtx), request)
-	cancel()
-	c.flights.land(f, budget < timeout && f.reading.Err != nil && f.reading.Err.Kind == KindTimeout)
+	defer cancel()
+	// Those waiting on the flight are released on every path: a read that panics lands as the
+	// node's error, never as a flight that stays in the air until every later caller times out.
+	defer func() {
+		c.flights.land(f, budget < timeout && f.reading.Err != nil && f.reading.Err.Kind == KindTimeout)
+		reading = f.reading
+	}()
+	if failure := c.guarded(func() { f.reading = c.read(withReadDeadline(readCtx), request) }); failure != nil {
+		f.reading = Reading{Err: failure}
+	}
 	return f.reading
 }
 

@@ -5,12 +5,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -32,6 +36,9 @@ const (
 	KindLoading     Kind = "loading"      // the server is loading its dataset and refuses the command
 	KindInfoRefused Kind = "info_refused" // the server answers but will not run INFO
 	KindRedis       Kind = "redis_error"  // any other error reply
+	KindOversized   Kind = "oversized"    // a reply over the limits of guard.go
+	KindProtocol    Kind = "protocol"     // a reply that is not RESP
+	KindPanic       Kind = "internal"     // reading the node panicked; the plugin carried on
 	KindUnknown     Kind = "error"
 
 	// Through Grafana's secure SOCKS proxy.
@@ -84,6 +91,12 @@ func (e *Error) Hint() string {
 		return "the secure SOCKS proxy refused the connection; check the data source's proxy credentials and that the proxy allows this node"
 	case KindProxyNodeUnreachable:
 		return "the secure SOCKS proxy cannot reach the node; check the address as the proxy's network sees it and that redis-server is running there"
+	case KindOversized:
+		return "the node sent more than the plugin reads for one command (limits in docs/robustness.md); check that the address is a Redis server; the next query reconnects"
+	case KindProtocol:
+		return "check that the address is a Redis server and the TLS switch; the next query reconnects"
+	case KindPanic:
+		return "please report this with the plugin log; the next query reads the node again"
 	}
 	return "see the Redis server log"
 }
@@ -98,7 +111,7 @@ func Classify(err error) *Error {
 	if errors.As(err, &classified) {
 		return classified
 	}
-	detail := err.Error()
+	detail := Clip(err.Error())
 	kind := classifyKind(err)
 	var away *turnedAway
 	if errors.As(err, &away) {
@@ -216,4 +229,28 @@ func classifyProxy(err error) (kind Kind, ok bool) {
 		}
 	}
 	return KindProxyUnreachable, true // e.g. "unexpected protocol version": not a SOCKS5 proxy
+}
+
+// MaxEchoed bounds the text of a server reply or of a query that an error, a card reason, a
+// notice or a health message repeats.
+const MaxEchoed = 512
+
+// Clip bounds a text from a server or a query to MaxEchoed bytes, cut at a character boundary
+// and marked, so that a 10 MB error reply or node name is not copied into every message.
+func Clip(text string) string {
+	if len(text) <= MaxEchoed {
+		return text
+	}
+	cut := MaxEchoed
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", text[:cut], len(text)-cut)
+}
+
+// Recovered turns a recovered panic into an error, logged with its stack, so that one bad reply
+// neither ends the process nor leaves others waiting on a read or answer that never finishes.
+func Recovered(cause any) *Error {
+	log.DefaultLogger.Error("recovered from a panic", "panic", Clip(fmt.Sprint(cause)), "stack", string(debug.Stack()))
+	return &Error{Kind: KindPanic, Detail: Clip(fmt.Sprint(cause))}
 }

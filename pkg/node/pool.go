@@ -121,7 +121,9 @@ func (s Selection) Nodes() []settings.Node {
 func (s Selection) Problems() []Problem { return s.topology.Problems }
 
 type client struct {
-	rdb *redis.Client
+	rdb     atomic.Pointer[redis.Client]
+	options func() *redis.Options
+	closed  atomic.Bool
 	// legacyInfo is set once a server rejects multi-section INFO (before Redis 7.0): from then on
 	// it gets plain INFO, whose default sections hold everything we read.
 	legacyInfo atomic.Bool
@@ -189,7 +191,7 @@ func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *
 	if s.TLS.Enabled || n.TLS {
 		tlsConfig = s.TLS.ConfigFor(n.Host())
 	}
-	options.Dialer = dialer(s, tlsConfig)
+	options.Dialer = guardedDialer(dialer(s, tlsConfig))
 	return options
 }
 
@@ -213,9 +215,46 @@ func (p *Pool) clientFor(n settings.Node) *client {
 	if c, ok := p.clients[key]; ok {
 		return c
 	}
-	c := &client{rdb: redis.NewClient(clientOptions(p.settings, n, p.timeout))}
+	c := newClient(func() *redis.Options { return clientOptions(p.settings, n, p.timeout) })
 	p.clients[key] = c
 	return c
+}
+
+func newClient(options func() *redis.Options) *client {
+	c := &client{options: options}
+	c.rdb.Store(redis.NewClient(options()))
+	return c
+}
+
+func (c *client) redis() *redis.Client { return c.rdb.Load() }
+
+// renew replaces the go-redis client after a panic inside it. go-redis loses track of a
+// connection whose set-up panics: with one connection per node, every later read would wait
+// for it until its deadline.
+func (c *client) renew() {
+	old := c.rdb.Swap(redis.NewClient(c.options()))
+	_ = old.Close()
+	if c.closed.Load() { // closed meanwhile: the new client is nobody's to close
+		_ = c.redis().Close()
+	}
+}
+
+// guarded runs fn, which uses the go-redis client, and turns a panic inside it into an error,
+// with the client renewed.
+func (c *client) guarded(fn func()) (failure *Error) {
+	defer func() {
+		if cause := recover(); cause != nil {
+			failure = Recovered(cause)
+			c.renew()
+		}
+	}()
+	fn()
+	return nil
+}
+
+func (c *client) close() error {
+	c.closed.Store(true)
+	return c.redis().Close()
 }
 
 // Close closes every connection; the pool answers nothing afterwards.
@@ -225,7 +264,7 @@ func (p *Pool) Close() error {
 	p.closed = true
 	var errs []error
 	for key, c := range p.clients {
-		errs = append(errs, c.rdb.Close())
+		errs = append(errs, c.close())
 		delete(p.clients, key)
 	}
 	errs = append(errs, p.discoverer.close())
@@ -270,9 +309,19 @@ func orEmpty(t *Topology) *Topology {
 	return t
 }
 
-// refresh runs one discovery and makes its result current.
+// refresh runs one discovery and makes its result current. A discovery that panics is a
+// problem of the discovery like any other, and still ends the refresh.
 func (p *Pool) refresh(ctx context.Context, known *Topology, done chan struct{}) {
-	found, problems := p.discoverer.discover(ctx, known)
+	var found []settings.Node
+	var problems []Problem
+	func() {
+		defer func() {
+			if cause := recover(); cause != nil {
+				found, problems = nil, []Problem{{Source: "discovery", Err: Recovered(cause)}}
+			}
+		}()
+		found, problems = p.discoverer.discover(ctx, known)
+	}()
 	next := &Topology{Nodes: found, Problems: problems, discoveredAt: time.Now(), unresolved: found == nil}
 	if found == nil && known != nil {
 		next.Nodes = known.Nodes // a failed discovery never hides the nodes already known
@@ -306,7 +355,7 @@ func (p *Pool) adopt(t *Topology) {
 	}
 	for key, c := range p.clients {
 		if !inUse[c] {
-			_ = c.rdb.Close() // a query still reading it gets "closed" for a node that just left
+			_ = c.close() // a query still reading it gets "closed" for a node that just left
 			delete(p.clients, key)
 		}
 	}
@@ -347,7 +396,7 @@ func (p *Pool) Select(ctx context.Context, filter []string) (Selection, error) {
 			verb, known = "discover", "discovered"
 		}
 		return Selection{}, fmt.Errorf("node filter names %s, which this data source does not %s; %s nodes: %s",
-			strings.Join(unknown, ", "), verb, known, t.someNames(20))
+			Clip(strings.Join(unknown, ", ")), verb, known, t.someNames(20))
 	}
 	return Selection{topology: t, indexes: selected}, nil
 }
@@ -389,6 +438,11 @@ func (p *Pool) Read(ctx context.Context, selection Selection, request Request) [
 	readings := make([]Reading, len(selection.indexes))
 	readOne := func(i int) {
 		index := selection.indexes[i]
+		defer func() {
+			if cause := recover(); cause != nil {
+				readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Recovered(cause)}
+			}
+		}()
 		if ctx.Err() != nil { // the caller left: the nodes not read yet are not read at all
 			readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Classify(ctx.Err())}
 			return
@@ -436,7 +490,7 @@ func (c *client) roundTrip(ctx context.Context, request Request) (string, nodeCo
 	trigger, due := c.cachedTrigger(request.RewriteTrigger)
 	var infoCmd *redis.StringCmd
 	var configCmd configCmds
-	_, pipeErr := c.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+	_, pipeErr := c.redis().Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		if c.legacyInfo.Load() {
 			infoCmd = pipe.Info(ctx)
 		} else {

@@ -5,12 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/resptest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
@@ -47,7 +47,7 @@ func (s *legacyServer) answer(conn net.Conn) {
 	defer conn.Close()
 	reader := bufio.NewReader(conn)
 	for {
-		args, err := readCommand(reader)
+		args, err := resptest.ReadCommand(reader)
 		if err != nil {
 			return
 		}
@@ -72,29 +72,6 @@ func (s *legacyServer) answer(conn net.Conn) {
 			return
 		}
 	}
-}
-
-func readCommand(reader *bufio.Reader) ([]string, error) {
-	header, err := reader.ReadString('\n')
-	if err != nil {
-		return nil, err
-	}
-	count, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(header, "*")))
-	if err != nil {
-		return nil, err
-	}
-	args := make([]string, count)
-	for i := range args {
-		if _, err := reader.ReadString('\n'); err != nil {
-			return nil, err
-		}
-		line, err := reader.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		args[i] = strings.TrimRight(line, "\r\n")
-	}
-	return args, nil
 }
 
 func (s *legacyServer) sent(prefix string) []string {

@@ -17,7 +17,7 @@ import (
 // order until one answers.
 type sentinelDiscovery struct {
 	pool      *Pool
-	sentinels []*redis.Client
+	sentinels []*client
 }
 
 func newSentinelDiscovery(p *Pool) *sentinelDiscovery {
@@ -26,7 +26,7 @@ func newSentinelDiscovery(p *Pool) *sentinelDiscovery {
 	withSentinelCredentials.Password = p.settings.SentinelPassword
 	d := &sentinelDiscovery{pool: p}
 	for _, n := range p.settings.Nodes {
-		d.sentinels = append(d.sentinels, redis.NewClient(clientOptions(withSentinelCredentials, n, p.timeout)))
+		d.sentinels = append(d.sentinels, newClient(func() *redis.Options { return clientOptions(withSentinelCredentials, n, p.timeout) }))
 	}
 	return d
 }
@@ -36,7 +36,7 @@ func (d *sentinelDiscovery) dynamic() bool { return true }
 func (d *sentinelDiscovery) close() error {
 	var errs []error
 	for _, s := range d.sentinels {
-		errs = append(errs, s.Close())
+		errs = append(errs, s.close())
 	}
 	return errors.Join(errs...)
 }
@@ -72,9 +72,16 @@ func (d *sentinelDiscovery) discover(ctx context.Context, _ *Topology) ([]settin
 
 // ask reads the masters (all, or the configured names) and each master's replicas from one
 // sentinel. unknownMasters are configured names this sentinel does not monitor.
-func (d *sentinelDiscovery) ask(ctx context.Context, sentinel *redis.Client) (nodes []settings.Node, unknownMasters []string, err error) {
+func (d *sentinelDiscovery) ask(ctx context.Context, sentinel *client) (nodes []settings.Node, unknownMasters []string, err error) {
 	ctx, cancel := d.pool.askWithin(ctx)
 	defer cancel()
+	if failure := sentinel.guarded(func() { nodes, unknownMasters, err = d.askClient(ctx, sentinel.redis()) }); failure != nil {
+		return nil, nil, failure
+	}
+	return nodes, unknownMasters, err
+}
+
+func (d *sentinelDiscovery) askClient(ctx context.Context, sentinel *redis.Client) (nodes []settings.Node, unknownMasters []string, err error) {
 	masters, unknownMasters, err := d.masters(ctx, sentinel)
 	if err != nil {
 		return nil, nil, err

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -50,7 +51,7 @@ func (d *Datasource) routes() *datasource.QueryTypeMux {
 		response := backend.NewQueryDataResponse()
 		for _, q := range req.Queries {
 			if q.QueryType != "" {
-				response.Responses[q.RefID] = badQuery(fmt.Errorf("unknown queryType %q; use one of %s", q.QueryType, queryTypeList()))
+				response.Responses[q.RefID] = badQuery(fmt.Errorf("unknown queryType %q; use one of %s", node.Clip(q.QueryType), queryTypeList()))
 				continue
 			}
 			response.Responses[q.RefID] = d.run(ctx, q, handlers[models.QueryCard])
@@ -87,7 +88,7 @@ func (d *Datasource) handle(handler queryHandler) backend.QueryDataHandlerFunc {
 func (d *Datasource) run(ctx context.Context, q backend.DataQuery, handler queryHandler) backend.DataResponse {
 	query, err := models.ParseQuery(q.JSON)
 	if err != nil {
-		return badQuery(err)
+		return badQuery(errors.New(node.Clip(err.Error()))) // it may quote the query
 	}
 	key, err := json.Marshal(query) // the parsed query, so refId and Grafana's own keys do not count
 	if err != nil {

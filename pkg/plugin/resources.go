@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 )
 
 // nodeListing is one entry of GET resources/nodes, for the query editor and the node variable.
@@ -18,7 +20,7 @@ type nodeListing struct {
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
 	switch {
 	case req.Path != "nodes":
-		return sendJSON(sender, http.StatusNotFound, map[string]string{"message": "unknown resource " + req.Path + "; this data source serves GET nodes"})
+		return sendJSON(sender, http.StatusNotFound, map[string]string{"message": "unknown resource " + node.Clip(req.Path) + "; this data source serves GET nodes"})
 	case req.Method != http.MethodGet:
 		return sendJSON(sender, http.StatusMethodNotAllowed, map[string]string{"message": "nodes only answers GET"})
 	case d.settingsErr != nil:

@@ -6,6 +6,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 )
 
 // sharedAnswers lets identical queries in flight at the same time share one answer: fifty viewers
@@ -25,7 +27,7 @@ type sharedAnswer struct {
 
 // answer returns the answer of an identical query in flight, or computes it. Each caller gets
 // its own frame headers: the SDK writes each query's refId into the frames it sends.
-func (s *sharedAnswers) answer(ctx context.Context, key string, compute func() backend.DataResponse) backend.DataResponse {
+func (s *sharedAnswers) answer(ctx context.Context, key string, compute func() backend.DataResponse) (response backend.DataResponse) {
 	s.mu.Lock()
 	if flight, ok := s.flights[key]; ok {
 		s.mu.Unlock()
@@ -46,14 +48,26 @@ func (s *sharedAnswers) answer(ctx context.Context, key string, compute func() b
 	s.flights[key] = flight
 	s.mu.Unlock()
 
+	// The flight ends on every path: an answer that panics is an error for this query and for
+	// those waiting on it, never a key that stays taken until every later caller times out.
+	defer func() {
+		if cause := recover(); cause != nil {
+			flight.response = panicResponse(cause)
+		}
+		flight.cancelled = ctx.Err() != nil
+		s.mu.Lock()
+		delete(s.flights, key)
+		s.mu.Unlock()
+		close(flight.done)
+		response = ownFrames(flight.response)
+	}()
 	flight.response = compute()
-	flight.cancelled = ctx.Err() != nil
+	return flight.response
+}
 
-	s.mu.Lock()
-	delete(s.flights, key)
-	s.mu.Unlock()
-	close(flight.done)
-	return ownFrames(flight.response)
+// panicResponse is the answer of a query whose evaluation panicked: the plugin's fault.
+func panicResponse(cause any) backend.DataResponse {
+	return backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, "the query failed: "+node.Recovered(cause).Error())
 }
 
 // ownFrames copies the frame headers (name, refId, meta pointer, field list), not the values,

@@ -65,7 +65,7 @@ func (d *Datasource) growthChannelOf(ctx context.Context, path string, raw json.
 	}
 	match := growthPath.FindStringSubmatch(path)
 	if match == nil {
-		return notFound(fmt.Errorf("unknown channel path %q; this data source streams growth/<intervalMs>[/<nodesKey>]", path))
+		return notFound(fmt.Errorf("unknown channel path %q; this data source streams growth/<intervalMs>[/<nodesKey>]", node.Clip(path)))
 	}
 	intervalMs, _ := strconv.ParseInt(match[1], 10, 64) // at most 6 digits: cannot fail
 	interval := time.Duration(intervalMs) * time.Millisecond
@@ -75,11 +75,11 @@ func (d *Datasource) growthChannelOf(ctx context.Context, path string, raw json.
 	var subscribed liveData
 	if len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &subscribed); err != nil {
-			return notFound(fmt.Errorf("the subscribe data is not {\"nodes\": [...]}: %w", err))
+			return notFound(fmt.Errorf("the subscribe data is not {\"nodes\": [...]}: %s", node.Clip(err.Error())))
 		}
 	}
 	if want := nodesKey(subscribed.Nodes); match[2] != want {
-		return notFound(fmt.Errorf("the channel path's node key %q does not match the node filter %q (key %q)", match[2], subscribed.Nodes, want))
+		return notFound(fmt.Errorf("the channel path's node key %q does not match the node filter %s (key %q)", match[2], node.Clip(fmt.Sprintf("%q", subscribed.Nodes)), want))
 	}
 	selection, err := d.pool.Select(ctx, subscribed.Nodes)
 	if err != nil {
@@ -123,7 +123,7 @@ func nodesKey(nodes []string) string {
 func (d *Datasource) SubscribeStream(ctx context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
 	_, selection, status, err := d.growthChannelOf(ctx, req.Path, req.Data)
 	if err != nil {
-		log.DefaultLogger.Warn("live subscription refused", "path", req.Path, "reason", err.Error())
+		log.DefaultLogger.Warn("live subscription refused", "path", node.Clip(req.Path), "reason", err.Error())
 		return &backend.SubscribeStreamResponse{Status: status}, nil
 	}
 	nodes := selection.Nodes()
@@ -152,7 +152,12 @@ func (d *Datasource) PublishStream(context.Context, *backend.PublishStreamReques
 // ticks missed meanwhile are dropped. It returns nil when Grafana cancels ctx (the last
 // subscriber left); an error makes Grafana log it and run the stream again after a back-off,
 // with the data source's settings as they are by then.
-func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
+func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) (err error) {
+	defer func() {
+		if cause := recover(); cause != nil {
+			err = node.Recovered(cause) // Grafana logs it and runs the stream again
+		}
+	}()
 	channel, selection, _, err := d.growthChannelOf(ctx, req.Path, req.Data)
 	if err != nil {
 		return err
