@@ -16,7 +16,7 @@ deps:
 demo:
 	scripts/demo.sh $(DEMO_ARGS)
 
-test: deps lint-go test-go test-frontend test-render
+test: deps lint-go test-go test-fuzz test-frontend test-render
 
 lint-go: $(GOLANGCI_LINT)
 	@unformatted=$$(gofmt -l pkg tools Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -78,10 +78,13 @@ soak:
 bench-fleet:
 	go test ./pkg/fleetbench -run '^$$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000 $(FLEET_ARGS)
 
-# Runs every fuzz target for FUZZTIME each (their seed corpora already run in test-go). Not part
-# of make test: a minute of fuzzing per run is more than it adds there. docs/robustness.md has
-# the figures of a longer run. E.g. `make fuzz FUZZTIME=10m`.
+# Runs every fuzz target for FUZZTIME each (their seed corpora already run in test-go); make test
+# fuzzes each for 10 s, docs/robustness.md has the figures of a long run. E.g. `make fuzz FUZZTIME=10m`.
 FUZZTIME ?= 30s
+.PHONY: test-fuzz
+test-fuzz:
+	$(MAKE) fuzz FUZZTIME=10s
+
 .PHONY: fuzz
 fuzz:
 	grep -rl --include='*_test.go' '^func Fuzz' pkg | sort | while read -r file; do \
