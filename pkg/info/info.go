@@ -25,13 +25,17 @@ type Info struct {
 	sections map[string]bool
 }
 
+// maxSizedLines bounds the room Parse reserves up front; longer replies grow as they parse.
+const maxSizedLines = 2048
+
 // Parse reads an INFO reply. It never fails: blank lines, lines without a colon and anything else
 // it does not understand are skipped, so a server that prints more, fewer or odd lines still
 // yields the fields it did print.
 func Parse(text string) Info {
 	// Sized from the line count: the card's reply is parsed on every poll, so growing the slice
-	// and map line by line would cost more than the scan itself.
-	lines := strings.Count(text, "\n") + 1
+	// and map line by line would cost more than the scan itself. Capped: a reply of nothing but
+	// line breaks must not reserve room for millions of fields (a real INFO has a few hundred).
+	lines := min(strings.Count(text, "\n")+1, maxSizedLines)
 	parsed := Info{fields: make([]Field, 0, lines), first: make(map[string]int, lines), sections: map[string]bool{}}
 	section := ""
 	for text != "" {

@@ -2,6 +2,8 @@ package info
 
 import (
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -163,5 +165,21 @@ func TestValuesRedisCannotPrintKeepTheirType(t *testing.T) {
 	}
 	if typed, _ := parsed.Typed("aof_base_size"); typed.Kind != KindFloat {
 		t.Fatalf("a value past int64 typed %v, want a float", typed.Kind)
+	}
+}
+
+// A reply of nothing but line breaks (4 MiB passes the reply guard) reserves no room for millions
+// of fields.
+func TestParseOfBlankLinesReservesLittle(t *testing.T) {
+	text := strings.Repeat("\n", 4<<20)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	parsed := Parse(text)
+	runtime.ReadMemStats(&after)
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 1<<20 {
+		t.Errorf("parsing 4 MiB of blank lines allocated %d KiB, want under 1 MiB", grown>>10)
+	}
+	if _, ok := parsed.String("anything"); ok {
+		t.Error("blank lines gave a field")
 	}
 }

@@ -14,14 +14,13 @@ import (
 // SENTINEL MASTERS of a large deployment (tens of thousands of elements). docs/robustness.md
 // gives the memory these limits bound.
 const (
-	// MaxReplyString bounds one bulk string, verbatim string, error or simple line.
+	// MaxReplyString bounds one bulk string, error or simple line.
 	MaxReplyString = 4 << 20
 	// MaxReplyBytes bounds the bytes read for one round trip.
 	MaxReplyBytes = 8 << 20
-	// MaxReplyElements bounds the aggregate elements (array, map, set, push and attribute
-	// entries) declared in one round trip.
+	// MaxReplyElements bounds the array elements declared in one round trip.
 	MaxReplyElements = 1 << 18
-	// MaxReplyDepth bounds the nesting of aggregates: go-redis parses them recursively.
+	// MaxReplyDepth bounds the nesting of arrays: go-redis parses them recursively.
 	MaxReplyDepth = 16
 )
 
@@ -102,7 +101,7 @@ type guardedSyscallConn struct {
 
 func (c *guardedSyscallConn) SyscallConn() (syscall.RawConn, error) { return c.raw.SyscallConn() }
 
-// respGuard follows the framing of RESP2 and RESP3 replies as bytes stream through, without
+// respGuard follows the framing of RESP2 replies as bytes stream through, without
 // keeping any of them: which item comes next, how long its header line is, how many bytes of a
 // string body are left, and how many elements each open aggregate still owes.
 type respGuard struct {
@@ -131,8 +130,7 @@ const (
 )
 
 type aggregate struct {
-	left      int64 // elements still to come
-	attribute bool  // an attribute annotates the value after it and is not a value itself
+	left int64 // elements still to come
 }
 
 // feed checks the next chunk of the stream. It returns how many of its bytes come before an item
@@ -157,8 +155,11 @@ func (g *respGuard) feed(chunk []byte) (int, error) {
 			g.itemStart = i
 			g.kind = chunk[i]
 			i++
+			// The client speaks RESP2 (clientOptions sets Protocol 2), so a RESP3 type is never a
+			// real answer, and some are costly for go-redis to read: chains of empty attributes
+			// recurse in its reader, and a big number parses in quadratic time past any deadline.
 			if !isSimple(g.kind) && !isString(g.kind) && !isAggregate(g.kind) {
-				return fail(malformed(fmt.Sprintf("byte %q where a reply type is expected", g.kind)))
+				return fail(malformed(fmt.Sprintf("byte %q where a RESP2 reply type is expected", g.kind)))
 			}
 			g.state, g.line, g.length, g.digits, g.negative, g.signSeen, g.crSeen = inHeader, 1, 0, 0, false, false, false
 		case inHeader:
@@ -233,23 +234,18 @@ func (g *respGuard) lengthDone() error {
 		return nil
 	}
 	count := g.length
-	if g.kind == '%' || g.kind == '|' {
-		count *= 2 // key and value
-	}
 	if count > MaxReplyElements || g.elements+count > MaxReplyElements {
 		return oversized(fmt.Sprintf("reply of %d elements over the limit of %d for one command", g.elements+count, MaxReplyElements))
 	}
 	g.elements += count
 	if count == 0 {
-		if g.kind != '|' {
-			g.valueDone()
-		}
+		g.valueDone()
 		return nil
 	}
 	if g.depth == MaxReplyDepth {
 		return oversized(fmt.Sprintf("reply nested deeper than the limit of %d levels", MaxReplyDepth))
 	}
-	g.open[g.depth] = aggregate{left: count, attribute: g.kind == '|'}
+	g.open[g.depth] = aggregate{left: count}
 	g.depth++
 	return nil
 }
@@ -264,29 +260,14 @@ func (g *respGuard) valueDone() {
 			return
 		}
 		g.depth--
-		if top.attribute {
-			return // the value it annotates is still to come
-		}
 	}
 }
 
-func isSimple(kind byte) bool {
-	switch kind {
-	case '+', '-', ':', '_', ',', '#', '(':
-		return true
-	}
-	return false
-}
+func isSimple(kind byte) bool { return kind == '+' || kind == '-' || kind == ':' }
 
-func isString(kind byte) bool { return kind == '$' || kind == '!' || kind == '=' }
+func isString(kind byte) bool { return kind == '$' }
 
-func isAggregate(kind byte) bool {
-	switch kind {
-	case '*', '%', '~', '>', '|':
-		return true
-	}
-	return false
-}
+func isAggregate(kind byte) bool { return kind == '*' }
 
 func oversized(detail string) *Error { return &Error{Kind: KindOversized, Detail: detail} }
 

@@ -49,10 +49,14 @@ var hostileReplies = []struct {
 		node.KindOversized, "a line of more than 4194304 bytes"},
 	{"a 1 MB error", resptest.Script{"INFO": resptest.Long("-ERR ", 1<<20, "\r\n")},
 		node.KindRedis, "ERR xxxx"},
-	{"a HELLO nested a million deep", resptest.Script{"HELLO": resptest.Repeated("", "%1\r\n+k\r\n", 1<<20)},
-		node.KindOversized, "reply nested deeper than the limit of 16 levels"},
+	{"a HELLO of RESP3 maps nested a million deep", resptest.Script{"HELLO": resptest.Repeated("", "%1\r\n+k\r\n", 1<<20)},
+		node.KindProtocol, "RESP2 reply type"},
 	{"garbage", resptest.Script{"INFO": resptest.Raw("HTTP/1.1 400 Bad Request\r\n\r\n")},
 		node.KindProtocol, "not valid RESP"},
+	{"a RESP3 big number of a million digits", resptest.Script{"INFO": resptest.Long("(", 1<<20, "\r\n")},
+		node.KindProtocol, "RESP2 reply type"},
+	{"a million empty attributes", resptest.Script{"INFO": resptest.Repeated("", "|0\r\n", 1<<20)},
+		node.KindProtocol, "RESP2 reply type"},
 }
 
 // A hostile node gets a clear error of its own, within a bounded amount of memory and text; a

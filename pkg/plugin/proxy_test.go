@@ -9,6 +9,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/proxy"
+	"github.com/grafana/grafana-plugin-sdk-go/config"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/sockstest"
@@ -23,7 +24,7 @@ func proxiedDatasource(t *testing.T, grafanaCfg map[string]string, settings map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := backend.WithGrafanaConfig(context.Background(), backend.NewGrafanaCfg(grafanaCfg))
+	ctx := config.WithGrafanaConfig(context.Background(), config.NewGrafanaCfg(grafanaCfg))
 	instance, err := NewDatasource(ctx, backend.DataSourceInstanceSettings{UID: "proxied", JSONData: raw, DecryptedSecureJSONData: secure})
 	if err != nil {
 		t.Fatal(err)

@@ -8,11 +8,12 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/proxy"
+	"github.com/grafana/grafana-plugin-sdk-go/config"
 )
 
 // loadWithGrafana loads settings as Grafana hands them over: its own configuration in ctx.
 func loadWithGrafana(grafanaCfg map[string]string, jsonData string) (Settings, error) {
-	ctx := backend.WithGrafanaConfig(context.Background(), backend.NewGrafanaCfg(grafanaCfg))
+	ctx := config.WithGrafanaConfig(context.Background(), config.NewGrafanaCfg(grafanaCfg))
 	return Load(ctx, backend.DataSourceInstanceSettings{UID: "ds-1", JSONData: []byte(jsonData)})
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/config"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
@@ -210,7 +211,7 @@ func (d DataSource) PluginContext() backend.PluginContext {
 	}
 	return backend.PluginContext{
 		PluginID:      PluginID,
-		GrafanaConfig: backend.NewGrafanaCfg(d.GrafanaConfig),
+		GrafanaConfig: config.NewGrafanaCfg(d.GrafanaConfig),
 		User:          &backend.User{Login: "admin", Name: "Admin", Role: "Admin"},
 		DataSourceInstanceSettings: &backend.DataSourceInstanceSettings{
 			ID: d.ID, UID: d.UID, Name: d.Name, Type: PluginID, JSONData: jsonData,
