@@ -49,7 +49,7 @@ func dialer(s settings.Settings, config *tls.Config) dialFunc {
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
 		ctx, cancel := context.WithTimeout(ctx, s.ConnectTimeout)
 		defer cancel()
-		conn, err := dial(ctx, raw, network, address, config, s.ReadTimeout)
+		conn, err := dial(ctx, raw, s.Proxy == nil, network, address, config, s.ReadTimeout)
 		if err != nil {
 			return failedConn{err: &dialError{err: err}}, nil
 		}
@@ -57,13 +57,15 @@ func dialer(s settings.Settings, config *tls.Config) dialFunc {
 	}
 }
 
-func dial(ctx context.Context, open dialFunc, network, address string, config *tls.Config, probeTimeout time.Duration) (net.Conn, error) {
+// direct says the connection is not through a proxy, so the node itself can be asked again
+// whether it speaks TLS after a silent hang-up.
+func dial(ctx context.Context, open dialFunc, direct bool, network, address string, config *tls.Config, probeTimeout time.Duration) (net.Conn, error) {
 	raw, err := open(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}
 	if config == nil {
-		watched := &watchedConn{Conn: raw}
+		watched := &watchedConn{Conn: raw, direct: direct}
 		if sys, ok := raw.(syscall.Conn); ok {
 			// go-redis checks an idle connection through its socket before reusing it, so a
 			// node that restarted between two reads costs no failed read.
@@ -76,7 +78,7 @@ func dial(ctx context.Context, open dialFunc, network, address string, config *t
 		_ = raw.Close()
 		return nil, err
 	}
-	return &watchedConn{Conn: conn}, nil
+	return &watchedConn{Conn: conn, direct: direct}, nil
 }
 
 // handshake runs the TLS handshake within the dial's deadline. A plaintext Redis takes a
@@ -211,6 +213,7 @@ const firstReplyKept = 256
 //   - A TLS-only server hangs up on plain text without a byte. A TLS handshake tells.
 type watchedConn struct {
 	net.Conn
+	direct   bool
 	received []byte // the first firstReplyKept bytes
 	total    int
 	// deadline is the last one go-redis set for a read or write: what is left of the command's
@@ -264,7 +267,7 @@ func (c *watchedConn) explain(err error) error {
 		if _, alertErr := tlsConn.Read(make([]byte, 1)); isRemoteAlert(alertErr) {
 			return alertErr
 		}
-	case speaksTLS(c.RemoteAddr(), c.deadline):
+	case c.direct && speaksTLS(c.RemoteAddr(), c.deadline): // through a proxy, RemoteAddr is the proxy's
 		return &tlsOnlyServer{err: err}
 	}
 	return err

@@ -57,11 +57,12 @@ func TestAFlappingNodeIsDialledOnTheVeryNextRead(t *testing.T) {
 
 func TestDeadNodesCostNothingWhileNobodyReads(t *testing.T) {
 	var dials atomic.Int64
+	original := dialNet
 	dialNet = func(ctx context.Context, network, address string) (net.Conn, error) {
 		dials.Add(1)
 		return (&net.Dialer{}).DialContext(ctx, network, address)
 	}
-	t.Cleanup(func() { dialNet = (&net.Dialer{}).DialContext })
+	t.Cleanup(func() { dialNet = original })
 	baseline := runtime.NumGoroutine()
 	var dead []string
 	for range 200 {

@@ -256,3 +256,14 @@ func TestLoadingCarriesItsProgressAndNoAOFVerdict(t *testing.T) {
 		t.Fatalf("a node not loading carries load progress: %+v", ok)
 	}
 }
+
+// A role Redis never prints is not passed on as a label: it would carry a server's text into
+// every alert series.
+func TestAnUnknownRoleIsNotPassedOn(t *testing.T) {
+	if role := Evaluate(with("role", strings.Repeat("x", 1000))).Role; role != "" {
+		t.Errorf("role %.40q…, want unknown (empty)", role)
+	}
+	if role := Evaluate(with("role", "slave")).Role; role != "replica" {
+		t.Errorf("role %q, want replica", role)
+	}
+}

@@ -196,5 +196,7 @@ func roleName(role *string) string {
 	case *role == "slave":
 		return "replica"
 	}
-	return *role
+	// Redis prints only master or slave. Anything else becomes an alert label and a new series
+	// on every change, so it is not passed on: the node's role is unknown.
+	return ""
 }

@@ -55,7 +55,8 @@ func SiblingsOf(reading node.Reading, now time.Time) Siblings {
 		AppendFsync:         reading.Config.AppendFsync,
 		ConfigRefused:       reading.Config.ConfigRefused,
 	}
-	if lastSave := intField(in, "rdb_last_save_time"); lastSave != nil {
+	// A save time Redis cannot print (0 or negative: it is set at start-up) has no age.
+	if lastSave := intField(in, "rdb_last_save_time"); lastSave != nil && *lastSave > 0 {
 		serverNow := now.Unix()
 		if micros := intField(in, "server_time_usec"); micros != nil {
 			serverNow = *micros / 1_000_000
@@ -89,7 +90,7 @@ func unsavedAge(s Siblings) (int64, string) {
 		return 0, "the snapshot schedule (CONFIG GET save) is unknown: the save age is not judged"
 	case *s.SaveSchedule == "":
 		return 0, `snapshots are off (save ""): the save age is not judged`
-	case s.RDBChangesSinceSave == nil || *s.RDBChangesSinceSave == 0:
+	case s.RDBChangesSinceSave == nil || *s.RDBChangesSinceSave <= 0:
 		return 0, "no changes since the last save: nothing is waiting for a snapshot"
 	}
 	return *s.LastRDBSaveAgeSec, ""

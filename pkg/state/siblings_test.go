@@ -97,3 +97,18 @@ func TestRDBAndOverdueEvidence(t *testing.T) {
 		})
 	}
 }
+
+// Values Redis cannot print give no evidence: a negative change count is not "changes waiting",
+// and a save time of 0 has no age.
+func TestOddRDBValuesGiveNoEvidence(t *testing.T) {
+	save := "3600 1"
+	for name, text := range map[string]string{
+		"negative changes": "server_time_usec:1000000600000000\r\nrdb_last_save_time:1000000000\r\nrdb_changes_since_last_save:-1\r\n",
+		"save time 0":      "server_time_usec:1000000600000000\r\nrdb_last_save_time:0\r\nrdb_changes_since_last_save:5\r\n",
+	} {
+		reading := node.Reading{Info: info.Parse(text), Config: node.PersistenceConfig{Save: &save}}
+		if got := SiblingsOf(reading, time.Unix(5, 0)); got.UnsavedAgeSec != 0 {
+			t.Errorf("%s: unsaved age %d s, want 0", name, got.UnsavedAgeSec)
+		}
+	}
+}
