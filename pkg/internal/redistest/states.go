@@ -105,11 +105,18 @@ func (s *Server) rewriteChild(tb testing.TB) int {
 // holdDelayUS) and returns the child's pid once INFO shows it running.
 func (s *Server) startHeldRewrite(tb testing.TB) int {
 	tb.Helper()
+	return s.startHeldChild(tb, "BGREWRITEAOF", "aof_rewrite_in_progress")
+}
+
+// startHeldChild runs command (BGREWRITEAOF or BGSAVE) with a sleeping child
+// and returns the child's pid once INFO's progress field says 1.
+func (s *Server) startHeldChild(tb testing.TB, command, progress string) int {
+	tb.Helper()
 	s.ensureKey(tb)
 	s.setKeySaveDelay(tb, holdDelayUS)
-	reply := fmt.Sprint(s.do(tb, "BGREWRITEAOF"))
-	s.waitInfo(tb, "aof_rewrite_in_progress:1 after BGREWRITEAOF ("+reply+")", func(m map[string]string) bool {
-		return m["aof_rewrite_in_progress"] == "1"
+	reply := fmt.Sprint(s.do(tb, command))
+	s.waitInfo(tb, progress+":1 after "+command+" ("+reply+")", func(m map[string]string) bool {
+		return m[progress] == "1"
 	})
 	child := s.rewriteChild(tb)
 	s.setKeySaveDelay(tb, 0)
@@ -191,14 +198,7 @@ func (s *Server) ReleaseRewrite(tb testing.TB) {
 // same, but as root permissions do not stop writes.
 func (s *Server) SaveErrKilledChild(tb testing.TB) {
 	tb.Helper()
-	s.ensureKey(tb)
-	s.setKeySaveDelay(tb, holdDelayUS)
-	reply := fmt.Sprint(s.do(tb, "BGSAVE"))
-	s.waitInfo(tb, "rdb_bgsave_in_progress:1 after BGSAVE ("+reply+")", func(m map[string]string) bool {
-		return m["rdb_bgsave_in_progress"] == "1"
-	})
-	child := s.rewriteChild(tb)
-	s.setKeySaveDelay(tb, 0)
+	child := s.startHeldChild(tb, "BGSAVE", "rdb_bgsave_in_progress")
 	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
 		tb.Fatalf("redistest: killing save child %d: %v", child, err)
 	}
