@@ -99,7 +99,9 @@ func BenchmarkSoak(b *testing.B) {
 		truth[i] = &timeline{}
 		nodes[i] = map[string]string{"name": fmt.Sprintf("n%03d", i), "address": servers[i].Addr}
 	}
-	jsonData, err := json.Marshal(map[string]any{"nodes": nodes, "connectTimeoutMs": soakTimeoutMs, "readTimeoutMs": soakTimeoutMs})
+	// No coalescing window: every query reads its nodes (only reads in flight are shared), so the
+	// soak measures reads, not shared answers.
+	jsonData, err := json.Marshal(map[string]any{"nodes": nodes, "connectTimeoutMs": soakTimeoutMs, "readTimeoutMs": soakTimeoutMs, "coalesceWindowMs": 0})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -161,7 +163,11 @@ func BenchmarkSoak(b *testing.B) {
 	// The queries.
 	type read struct {
 		from, to time.Time
-		statuses []string
+		statuses map[string]string // node name -> card status
+	}
+	index := map[string]int{}
+	for i, n := range nodes {
+		index[n["name"]] = i
 	}
 	reads := make(chan read, *flagSoakWorkers)
 	latencies := make([]time.Duration, 0, *flagSoakQueries)
@@ -172,8 +178,14 @@ func BenchmarkSoak(b *testing.B) {
 	for range *flagSoakWorkers {
 		workers.Go(func() {
 			for next.Add(1) <= int64(*flagSoakQueries) && ctx.Err() == nil {
+				// A fifth of the fleet, picked at random: different queries, so no shared answers.
+				var filter []string
+				for _, i := range rand.Perm(len(nodes))[:max(1, len(nodes)/5)] {
+					filter = append(filter, nodes[i]["name"])
+				}
+				model, _ := json.Marshal(map[string]any{"nodes": filter})
 				from := time.Now()
-				response, err := host.Query(ctx, pc, "card", `{}`)
+				response, err := host.Query(ctx, pc, "card", string(model))
 				to := time.Now()
 				done.Add(1)
 				latencyMu.Lock()
@@ -183,28 +195,32 @@ func BenchmarkSoak(b *testing.B) {
 					queryErrors.Add(1)
 					continue
 				}
+				names, _ := response.Frames[0].FieldByName("node")
 				status, _ := response.Frames[0].FieldByName("status")
-				statuses := make([]string, status.Len())
-				for i := range statuses {
-					value, _ := status.ConcreteAt(i)
-					statuses[i], _ = value.(string)
+				statuses := map[string]string{}
+				for row := range status.Len() {
+					name, _ := names.ConcreteAt(row)
+					value, _ := status.ConcreteAt(row)
+					statuses[fmt.Sprint(name)] = fmt.Sprint(value)
 				}
 				reads <- read{from, to, statuses}
 			}
 		})
 	}
 
-	// Judging each read against the truth. A coalesced read may be up to one window older than
-	// the query that gets it, so each read is judged over [query start - window, query end].
-	window := time.Second
+	// Judging each read against the truth. A query may join a read of the node already in
+	// flight, begun at most one read budget (connect and read timeouts) before it: so each read
+	// is judged over [query start - budget, query end].
+	budget := 2 * soakTimeoutMs * time.Millisecond
 	var judged, upReads, upRight, downReads, downRight, unsettled atomic.Int64
-	var wrong []string
+	var wrong, wrongDown []string
 	judging := make(chan struct{})
 	go func() {
 		defer close(judging)
 		for r := range reads {
-			for i, status := range r.statuses {
-				up, settled := truth[i].during(r.from.Add(-window), r.to)
+			for name, status := range r.statuses {
+				i := index[name]
+				up, settled := truth[i].during(r.from.Add(-budget), r.to)
 				judged.Add(1)
 				switch {
 				case !settled:
@@ -214,12 +230,14 @@ func BenchmarkSoak(b *testing.B) {
 					if status == "ok" {
 						upRight.Add(1)
 					} else if len(wrong) < 10 {
-						wrong = append(wrong, fmt.Sprintf("%s up at %s: %s", nodes[i]["name"], r.from.Sub(start).Round(time.Millisecond), status))
+						wrong = append(wrong, fmt.Sprintf("%s up at %s: %s", name, r.from.Sub(start).Round(time.Millisecond), status))
 					}
 				default:
 					downReads.Add(1)
 					if status == "unreachable" {
 						downRight.Add(1)
+					} else if len(wrongDown) < 5 {
+						wrongDown = append(wrongDown, fmt.Sprintf("%s down at %s: %s", name, r.from.Sub(start).Round(time.Millisecond), status))
 					}
 				}
 			}
@@ -284,6 +302,8 @@ chaos:
 				kept = append(kept, o)
 				continue
 			}
+			// Both ends of a change are marked: a read that overlaps the change is not judged.
+			truth[o.node].set(false)
 			if o.killed {
 				servers[o.node] = servers[o.node].Relaunch(b)
 			} else {
@@ -301,7 +321,7 @@ chaos:
 			continue
 		}
 		o := outage{node: node, killed: rand.IntN(2) == 0, until: now.Add(300*time.Millisecond + rand.N(1700*time.Millisecond))}
-		truth[node].set(false)
+		truth[node].set(true)
 		if o.killed {
 			servers[node].Stop(b)
 			kills++
@@ -309,6 +329,7 @@ chaos:
 			servers[node].Freeze(b)
 			stops++
 		}
+		truth[node].set(false)
 		outages = append(outages, o)
 	}
 	for _, o := range outages {
@@ -324,11 +345,11 @@ chaos:
 	<-sampled
 
 	latencyMu.Lock()
-	p50, p99 := percentile(latencies, 0.5), percentile(latencies, 0.99)
+	p50, p99 := percentile(latencies, 50), percentile(latencies, 99)
 	latencyMu.Unlock()
 	w := bufio.NewWriter(os.Stdout)
-	fmt.Fprintf(w, "\nsoak: %d nodes (%d flapping: %d SIGKILL, %d SIGSTOP), %d card queries by %d workers in %s, plugin from %s\n",
-		len(servers), flapping, kills, stops, done.Load(), *flagSoakWorkers, time.Since(start).Round(time.Second), source)
+	fmt.Fprintf(w, "\nsoak: %d nodes (%d flapping: %d SIGKILL, %d SIGSTOP), %d card queries of %d random nodes each by %d workers in %s, no coalescing window, plugin from %s\n",
+		len(servers), flapping, kills, stops, done.Load(), max(1, len(nodes)/5), *flagSoakWorkers, time.Since(start).Round(time.Second), source)
 	fmt.Fprintf(w, "| elapsed | plugin RSS MB | fds | goroutines | queries done | Live packets |\n|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range samples {
 		fmt.Fprintf(w, "| %s | %.1f | %d | %d | %d | %d |\n", s.elapsed, s.rssMB, s.fds, s.goroutines, s.queries, s.packets)
@@ -336,7 +357,7 @@ chaos:
 	fmt.Fprintf(w, "query latency p50 %.1f ms, p99 %.1f ms; query errors %d\n", ms(p50), ms(p99), queryErrors.Load())
 	fmt.Fprintf(w, "node reads judged %d: up %d (right %d, %.4f), down %d (right %d), changing state during the read %d\n",
 		judged.Load(), upReads.Load(), upRight.Load(), float64(upRight.Load())/float64(max(upReads.Load(), 1)), downReads.Load(), downRight.Load(), unsettled.Load())
-	for _, line := range wrong {
+	for _, line := range append(wrong, wrongDown...) {
 		fmt.Fprintf(w, "  wrong: %s\n", line)
 	}
 	_ = w.Flush()
