@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,21 @@ func TestAFilterBeforeAnyNodeIsDiscoveredSaysWhy(t *testing.T) {
 	_, err := pool.Select(context.Background(), []string{"10.0.0.1:6379"})
 	if err == nil || !strings.Contains(err.Error(), "discovery has found no node yet") || !strings.Contains(err.Error(), "cluster seed 127.0.0.1:1: refused") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// What seeds and sentinels announce is bounded like any reply: an oversized address or a node
+// past the count is left out and reported, the rest is kept.
+func TestDiscoveredNodesAreBounded(t *testing.T) {
+	found := []settings.Node{{Name: "a", Address: "10.0.0.1:6379"}, {Name: "b", Address: strings.Repeat("h", 300) + ":6379"}}
+	for i := range maxDiscoveredNodes {
+		found = append(found, settings.Node{Name: fmt.Sprint("n", i), Address: fmt.Sprintf("10.1.%d.%d:6379", i/256, i%256)})
+	}
+	kept, problem := boundDiscovered(found)
+	if len(kept) != maxDiscoveredNodes || kept[0].Name != "a" || problem == nil || !strings.Contains(problem.Err.Detail, "2 announced nodes left out") {
+		t.Fatalf("kept %d nodes, problem %+v; want %d kept and 2 reported", len(kept), problem, maxDiscoveredNodes)
+	}
+	if kept, problem := boundDiscovered(found[:1]); len(kept) != 1 || problem != nil {
+		t.Errorf("a small topology was changed: %v, %+v", kept, problem)
 	}
 }

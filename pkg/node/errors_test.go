@@ -95,3 +95,21 @@ func TestClassify(t *testing.T) {
 		t.Fatal("an already classified error must pass through")
 	}
 }
+
+// Only a CONFIG that is refused for good is remembered as refused; a passing error reply is
+// asked again on the next poll.
+func TestOnlyALastingRefusalOfConfigIsRemembered(t *testing.T) {
+	for text, want := range map[string]bool{
+		"NOPERM this user has no permissions to run the 'config|get' command": true,
+		"ERR unknown command 'CONFIG', with args beginning with: 'GET'":       true,
+		"BUSY Redis is busy running a script":                                 false,
+		"LOADING Redis is loading the dataset in memory":                      false,
+	} {
+		if got := isRefusal(reply(text)); got != want {
+			t.Errorf("isRefusal(%q) = %v, want %v", text, got, want)
+		}
+	}
+	if isRefusal(context.DeadlineExceeded) {
+		t.Error("a timeout counted as a refusal")
+	}
+}

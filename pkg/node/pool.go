@@ -322,6 +322,12 @@ func (p *Pool) refresh(ctx context.Context, known *Topology, done chan struct{})
 		}()
 		found, problems = p.discoverer.discover(ctx, known)
 	}()
+	if found != nil {
+		var problem *Problem
+		if found, problem = boundDiscovered(found); problem != nil {
+			problems = append(problems, *problem)
+		}
+	}
 	next := &Topology{Nodes: found, Problems: problems, discoveredAt: time.Now(), unresolved: found == nil}
 	if found == nil && known != nil {
 		next.Nodes = known.Nodes // a failed discovery never hides the nodes already known
@@ -334,6 +340,32 @@ func (p *Pool) refresh(ctx context.Context, known *Topology, done chan struct{})
 	}
 	p.refreshing = nil
 	close(done)
+}
+
+// Discovery takes its node list from what the seeds and sentinels announce, so it is bounded like
+// any other reply: names and addresses no longer than a host name and port can be, and no more
+// nodes than one data source is meant to watch (a larger fleet wants a data source per cluster).
+const (
+	maxDiscoveredNodes  = 10000
+	maxDiscoveredLength = 255 + len(":65535")
+)
+
+// boundDiscovered drops announced nodes past those bounds, and says so.
+func boundDiscovered(found []settings.Node) ([]settings.Node, *Problem) {
+	kept := found[:0:0]
+	dropped := 0
+	for _, n := range found {
+		if len(n.Address) > maxDiscoveredLength || len(n.Name) > maxDiscoveredLength || len(kept) == maxDiscoveredNodes {
+			dropped++
+			continue
+		}
+		kept = append(kept, n)
+	}
+	if dropped == 0 {
+		return found, nil
+	}
+	detail := fmt.Sprintf("%d announced nodes left out: over %d nodes, or a name or address longer than %d bytes", dropped, maxDiscoveredNodes, maxDiscoveredLength)
+	return kept, &Problem{Source: "discovery", Err: &Error{Kind: KindOversized, Detail: detail}}
 }
 
 func (p *Pool) due(t *Topology) bool {
@@ -555,15 +587,22 @@ func (c *client) cachedTrigger(wanted bool) (nodeConfig, bool) {
 func (c *client) learnTrigger(cmds configCmds) nodeConfig {
 	config := parseConfig(cmds)
 	for _, cmd := range cmds {
-		var refused redis.Error
-		if err := cmd.Err(); err != nil && !errors.As(err, &refused) {
-			return config
+		if err := cmd.Err(); err != nil && !isRefusal(err) {
+			return config // a timeout, a dropped connection or a passing -BUSY: ask again next poll
 		}
 	}
 	c.triggerMu.Lock()
 	defer c.triggerMu.Unlock()
 	c.trigger, c.triggerRead = config, time.Now()
 	return config
+}
+
+// isRefusal says whether a CONFIG GET error is the server refusing CONFIG for good (ACL, a
+// renamed command, a managed service), which is worth remembering for a minute, as opposed to a
+// passing error reply such as -BUSY or -LOADING.
+func isRefusal(err error) bool {
+	var reply redis.Error
+	return errors.As(err, &reply) && classifyReply(reply.Error()) == KindInfoRefused
 }
 
 // parseConfig reads the CONFIG GET replies. A refused CONFIG (managed services, ACL) only means
@@ -576,8 +615,7 @@ func parseConfig(cmds configCmds) nodeConfig {
 		}
 	}
 	config := nodeConfig{trigger: parseTrigger(values)}
-	var refused redis.Error
-	config.persistence.ConfigRefused = errors.As(cmds.Err(), &refused)
+	config.persistence.ConfigRefused = isRefusal(cmds.Err())
 	if save, ok := values["save"]; ok {
 		config.persistence.Save = &save
 	}
