@@ -19,7 +19,7 @@ demo:
 test: deps lint-go test-go test-fuzz test-frontend test-render
 
 lint-go: $(GOLANGCI_LINT)
-	@unformatted=$$(gofmt -l pkg tools Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	@unformatted=$$(gofmt -l pkg cmd internal tests tools Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
 	$(GOLANGCI_LINT) run ./...
 	cd tools/composecheck && go vet ./... && $(GOLANGCI_LINT) run --config ../../.golangci.yml ./...
@@ -42,7 +42,7 @@ test-frontend:
 		npm run test:browser
 
 # The card as Grafana draws it: real redis-server nodes in every state, the plugin under the
-# plugin host (pkg/demo), the dashboard's stat panels rendered by @grafana/data and @grafana/ui in
+# plugin host (cmd/demo), the dashboard's stat panels rendered by @grafana/data and @grafana/ui in
 # Debian's Chromium. UPDATE_DOCS=1 also refreshes docs/cards.png.
 test-render:
 	npm run test:render
@@ -72,11 +72,11 @@ bench:
 # SOAK_ARGS=-soak.queries=2000
 .PHONY: soak
 soak:
-	go test ./pkg/fleetbench -run '^$$' -bench Soak -benchtime 1x -timeout 30m $(SOAK_ARGS)
+	go test ./tests/fleet -run '^$$' -bench Soak -benchtime 1x -timeout 30m $(SOAK_ARGS)
 
 .PHONY: bench-fleet
 bench-fleet:
-	go test ./pkg/fleetbench -run '^$$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000 $(FLEET_ARGS)
+	go test ./tests/fleet -run '^$$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000 $(FLEET_ARGS)
 
 # Runs every fuzz target for FUZZTIME each (their seed corpora already run in test-go); make test
 # fuzzes each for 10 s, docs/robustness.md has the figures of a long run. E.g. `make fuzz FUZZTIME=10m`.

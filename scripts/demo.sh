@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: local redis-server nodes in the states the card shows, the plugin run under the
-# plugin host the way Grafana runs it (pkg/demo: go-plugin handshake and gRPC, the provisioned
+# plugin host the way Grafana runs it (cmd/demo: go-plugin handshake and gRPC, the provisioned
 # data source with its environment expanded, the provisioned dashboard's panel targets), and the
 # dashboard's stat panels drawn with Grafana's own display code on http://127.0.0.1:${DEMO_PORT:-3001}/.
 # The terminal prints each node's card on every refresh, until Ctrl-C stops everything.
@@ -50,7 +50,7 @@ trap cleanup EXIT INT TERM
 
 echo "demo: building the plugin, the viewer and the page"
 go build -o "$work/gpx_redis_persistence" ./pkg
-go build -o "$work/demo" ./pkg/demo
+go build -o "$work/demo" ./cmd/demo
 node tests/render/build-page.mjs "$work/page" >/dev/null
 
 start_node() { # name address [prefix run before exec] [redis-server arguments...]

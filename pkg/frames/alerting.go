@@ -3,14 +3,14 @@ package frames
 import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 // NodeSignals is one node's card and its alert signals.
 type NodeSignals struct {
 	NodeCard
-	Signals state.Signals
+	Signals card.Signals
 }
 
 // Alerting returns dataplane numeric-multi frames: one frame per node and metric, one nullable
@@ -41,7 +41,7 @@ func Alerting(nodes []NodeSignals, metric models.Metric) data.Frames {
 	return frames
 }
 
-func signalValue(s state.Signals, metric models.Metric) *float64 {
+func signalValue(s card.Signals, metric models.Metric) *float64 {
 	if value, known := signalValues[metric]; known {
 		return value(&s)
 	}
@@ -49,23 +49,23 @@ func signalValue(s state.Signals, metric models.Metric) *float64 {
 }
 
 // signalValues picks each metric's signal.
-var signalValues = map[models.Metric]func(*state.Signals) *float64{
-	models.MetricRewriteFailing:       func(s *state.Signals) *float64 { return &s.RewriteFailing },
-	models.MetricRewriteStuck:         func(s *state.Signals) *float64 { return &s.RewriteStuck },
-	models.MetricWriteFailing:         func(s *state.Signals) *float64 { return &s.WriteFailing },
-	models.MetricRDBSaveFailing:       func(s *state.Signals) *float64 { return &s.RDBSaveFailing },
-	models.MetricRDBUnsavedAge:        func(s *state.Signals) *float64 { return &s.RDBUnsavedAgeSec },
-	models.MetricRewriteOverdue:       func(s *state.Signals) *float64 { return &s.RewriteOverdueRatio },
-	models.MetricDelayedFsyncIncrease: func(s *state.Signals) *float64 { return &s.DelayedFsyncIncrease },
-	models.MetricNodeUp:               func(s *state.Signals) *float64 { return &s.NodeUp },
-	models.MetricAOFEnabled:           func(s *state.Signals) *float64 { return s.AOFEnabled },
-	models.MetricRewriteOK:            func(s *state.Signals) *float64 { return s.RewriteOK },
-	models.MetricWriteOK:              func(s *state.Signals) *float64 { return s.WriteOK },
-	models.MetricConsecutiveFailures:  func(s *state.Signals) *float64 { return s.ConsecutiveFailures },
-	models.MetricGrowthRatio:          func(s *state.Signals) *float64 { return s.GrowthOverTrigger },
-	models.MetricCurrentSize:          func(s *state.Signals) *float64 { return s.CurrentSize },
-	models.MetricBaseSize:             func(s *state.Signals) *float64 { return s.BaseSize },
-	models.MetricRDBLastSaveAge:       func(s *state.Signals) *float64 { return s.RDBLastSaveAgeSec },
+var signalValues = map[models.Metric]func(*card.Signals) *float64{
+	models.MetricRewriteFailing:       func(s *card.Signals) *float64 { return &s.RewriteFailing },
+	models.MetricRewriteStuck:         func(s *card.Signals) *float64 { return &s.RewriteStuck },
+	models.MetricWriteFailing:         func(s *card.Signals) *float64 { return &s.WriteFailing },
+	models.MetricRDBSaveFailing:       func(s *card.Signals) *float64 { return &s.RDBSaveFailing },
+	models.MetricRDBUnsavedAge:        func(s *card.Signals) *float64 { return &s.RDBUnsavedAgeSec },
+	models.MetricRewriteOverdue:       func(s *card.Signals) *float64 { return &s.RewriteOverdueRatio },
+	models.MetricDelayedFsyncIncrease: func(s *card.Signals) *float64 { return &s.DelayedFsyncIncrease },
+	models.MetricNodeUp:               func(s *card.Signals) *float64 { return &s.NodeUp },
+	models.MetricAOFEnabled:           func(s *card.Signals) *float64 { return s.AOFEnabled },
+	models.MetricRewriteOK:            func(s *card.Signals) *float64 { return s.RewriteOK },
+	models.MetricWriteOK:              func(s *card.Signals) *float64 { return s.WriteOK },
+	models.MetricConsecutiveFailures:  func(s *card.Signals) *float64 { return s.ConsecutiveFailures },
+	models.MetricGrowthRatio:          func(s *card.Signals) *float64 { return s.GrowthOverTrigger },
+	models.MetricCurrentSize:          func(s *card.Signals) *float64 { return s.CurrentSize },
+	models.MetricBaseSize:             func(s *card.Signals) *float64 { return s.BaseSize },
+	models.MetricRDBLastSaveAge:       func(s *card.Signals) *float64 { return s.RDBLastSaveAgeSec },
 }
 
 // seriesLabels identify a node's series: instance, node and role always; shard and master_name

@@ -4,14 +4,14 @@ package frames
 import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 // NodeCard is one node's card with the node it belongs to.
 type NodeCard struct {
 	Node settings.Node
-	Card state.Card
+	Card card.Card
 }
 
 // Grafana unit ids used in field config.

@@ -11,11 +11,11 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -54,7 +54,7 @@ func nodeAt(name, address string) settings.Node {
 func cardsOf(readings []node.Reading) []NodeCard {
 	cards := make([]NodeCard, len(readings))
 	for i, r := range readings {
-		cards[i] = NodeCard{Node: r.Node, Card: state.Evaluate(r)}
+		cards[i] = NodeCard{Node: r.Node, Card: card.Evaluate(r)}
 	}
 	return cards
 }
@@ -65,8 +65,8 @@ var siblingsNow = time.Unix(1795491900, 0)
 func signalsOf(readings []node.Reading) []NodeSignals {
 	result := make([]NodeSignals, len(readings))
 	for i, r := range readings {
-		card := state.Evaluate(r)
-		result[i] = NodeSignals{NodeCard: NodeCard{Node: r.Node, Card: card}, Signals: state.SignalsOf(card, state.SiblingsOf(r, siblingsNow))}
+		c := card.Evaluate(r)
+		result[i] = NodeSignals{NodeCard: NodeCard{Node: r.Node, Card: c}, Signals: card.SignalsOf(c, card.SiblingsOf(r, siblingsNow))}
 	}
 	return result
 }
@@ -180,7 +180,7 @@ func TestNoticesNameTheNodesThatCouldNotBeJudged(t *testing.T) {
 func TestSiblingsFrameGolden(t *testing.T) {
 	var rows []NodeSiblings
 	for _, r := range fleet(t) {
-		row := NodeSiblings{Node: r.Node, Siblings: state.SiblingsOf(r, siblingsNow)}
+		row := NodeSiblings{Node: r.Node, Siblings: card.SiblingsOf(r, siblingsNow)}
 		if r.Err != nil {
 			text := r.Err.Error()
 			row.Err = &text

@@ -5,15 +5,15 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 // notices tell the panel which nodes could not be judged, and why, without failing the query.
 func notices(cards []NodeCard) []data.Notice {
 	var result []data.Notice
 	for _, nc := range cards {
-		if nc.Card.Status != state.StatusUnreachable && nc.Card.Status != state.StatusRestricted {
+		if nc.Card.Status != card.StatusUnreachable && nc.Card.Status != card.StatusRestricted {
 			continue
 		}
 		result = append(result, data.Notice{

@@ -3,14 +3,14 @@ package frames
 import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 // NodeSiblings is one node's sibling values; Err explains a node that could not be read.
 type NodeSiblings struct {
 	Node     settings.Node
-	Siblings state.Siblings
+	Siblings card.Siblings
 	Err      *string
 }
 
@@ -58,7 +58,7 @@ func Siblings(rows []NodeSiblings) *data.Frame {
 
 // configText shows a CONFIG value, and says so when CONFIG is refused or the value is unknown
 // rather than leaving the panel blank.
-func configText(s state.Siblings, value *string) *string {
+func configText(s card.Siblings, value *string) *string {
 	text := "unknown (the server does not report it)"
 	switch {
 	case s.ConfigRefused:

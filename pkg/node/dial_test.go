@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 

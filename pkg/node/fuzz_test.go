@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/resptest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/resptest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 

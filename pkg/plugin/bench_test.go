@@ -13,8 +13,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 )

@@ -8,8 +8,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 // CheckHealth ("Save & test") reads every node once and reports, in one message, how many answer,
@@ -26,7 +26,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	answered := 0
 	lines := make([]string, len(cards))
 	for i, nc := range cards {
-		if nc.Card.Status != state.StatusUnreachable && nc.Card.Status != state.StatusRestricted {
+		if nc.Card.Status != card.StatusUnreachable && nc.Card.Status != card.StatusRestricted {
 			answered++
 		}
 		lines[i] = fmt.Sprintf("%s (%s): %s", nc.Node.Name, nc.Node.Address, healthLine(nc.Card))
@@ -49,14 +49,14 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	return &backend.CheckHealthResult{Status: status, Message: summary + ". " + strings.Join(lines, "; "), JSONDetails: details}, nil
 }
 
-func healthLine(card state.Card) string {
-	switch card.Status {
-	case state.StatusUnreachable, state.StatusRestricted:
-		return string(card.Status) + ", " + card.Reason
-	case state.StatusNotApplicable:
+func healthLine(c card.Card) string {
+	switch c.Status {
+	case card.StatusUnreachable, card.StatusRestricted:
+		return string(c.Status) + ", " + c.Reason
+	case card.StatusNotApplicable:
 		return "AOF off"
-	case state.StatusLoading:
-		return card.Reason
+	case card.StatusLoading:
+		return c.Reason
 	}
-	return "AOF on, last rewrite " + string(card.Status)
+	return "AOF on, last rewrite " + string(c.Status)
 }

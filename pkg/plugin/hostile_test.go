@@ -11,8 +11,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/resptest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/resptest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 )
 

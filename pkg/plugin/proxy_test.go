@@ -11,8 +11,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/proxy"
 	"github.com/grafana/grafana-plugin-sdk-go/config"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/sockstest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/sockstest"
 )
 
 // proxiedDatasource creates the data source the way Grafana does when it offers the secure SOCKS

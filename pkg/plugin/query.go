@@ -12,10 +12,10 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 // What each query type reads from a node, in one round trip.
@@ -120,7 +120,7 @@ func queryTypeList() string {
 func evaluate(readings []node.Reading) []frames.NodeCard {
 	cards := make([]frames.NodeCard, len(readings))
 	for i, r := range readings {
-		cards[i] = frames.NodeCard{Node: r.Node, Card: state.Evaluate(r)}
+		cards[i] = frames.NodeCard{Node: r.Node, Card: card.Evaluate(r)}
 	}
 	return cards
 }
@@ -139,14 +139,14 @@ func (d *Datasource) alertingFrames(query models.Query, readings []node.Reading)
 	addresses, counts := make([]string, len(cards)), make([]*int64, len(cards))
 	for i, nc := range cards {
 		addresses[i] = nc.Node.Address
-		if nc.Card.Status == state.StatusOK || nc.Card.Status == state.StatusErr { // AOF on and judged
+		if nc.Card.Status == card.StatusOK || nc.Card.Status == card.StatusErr { // AOF on and judged
 			counts[i] = nc.Card.DelayedFsyncs
 		}
 	}
 	increases := d.delayedFsyncs.increases(now, addresses, counts)
 	nodes := make([]frames.NodeSignals, len(cards))
 	for i, nc := range cards {
-		nodes[i] = frames.NodeSignals{NodeCard: nc, Signals: state.SignalsOf(nc.Card, state.SiblingsOf(readings[i], now))}
+		nodes[i] = frames.NodeSignals{NodeCard: nc, Signals: card.SignalsOf(nc.Card, card.SiblingsOf(readings[i], now))}
 		nodes[i].Signals.DelayedFsyncIncrease = increases[i]
 	}
 	return frames.Alerting(nodes, query.Metric)
@@ -160,7 +160,7 @@ func siblingsFrames(_ models.Query, readings []node.Reading) data.Frames {
 	now := time.Now()
 	rows := make([]frames.NodeSiblings, len(readings))
 	for i, r := range readings {
-		rows[i] = frames.NodeSiblings{Node: r.Node, Siblings: state.SiblingsOf(r, now)}
+		rows[i] = frames.NodeSiblings{Node: r.Node, Siblings: card.SiblingsOf(r, now)}
 		if r.Err != nil {
 			text := r.Err.Error()
 			rows[i].Err = &text

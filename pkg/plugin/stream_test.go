@@ -11,7 +11,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
 
 // The tests stream at 100 ms; production refuses anything under liveIntervalMin.

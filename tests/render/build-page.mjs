@@ -1,5 +1,5 @@
 // Bundles the cards page (tests/render/page) into the directory given as the first argument
-// (default test-results/render-page), for pkg/demo to serve.
+// (default test-results/render-page), for cmd/demo to serve.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundlePage } from '../bundle-page.mjs';

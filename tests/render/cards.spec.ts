@@ -5,7 +5,7 @@ import { readState, repoRoot } from './state';
 
 /**
  * The card as Grafana draws it, for real nodes in every state: the frames come from the plugin
- * under the plugin host (pkg/demo), the panels from the provisioned dashboard, the drawing from
+ * under the plugin host (cmd/demo), the panels from the provisioned dashboard, the drawing from
  * @grafana/data and @grafana/ui (tests/render/page). Colours are the theme's, for the colour
  * names the card spec asks for, so a wrong mapping in the dashboard fails here.
  */

@@ -8,7 +8,7 @@ import { RenderState, repoRoot, stateFile } from './state';
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
 
-/** Starts pkg/demo detached and resolves with the page's URL from its first lines of output. */
+/** Starts cmd/demo detached and resolves with the page's URL from its first lines of output. */
 function startDemo(workDir: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ pid: number; url: string }> {
   const demo = spawn(join(workDir, 'demo'), args, {
     cwd: repoRoot,
@@ -30,13 +30,13 @@ function startDemo(workDir: string, args: string[], env: NodeJS.ProcessEnv): Pro
     };
     demo.stdout.on('data', seen);
     demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    demo.on('exit', (code) => reject(new Error(`pkg/demo exited with ${code} before serving:\n${output}`)));
+    demo.on('exit', (code) => reject(new Error(`cmd/demo exited with ${code} before serving:\n${output}`)));
   });
 }
 
 /**
- * Builds the plugin, pkg/demo and the page, starts real redis-server nodes in every state, then
- * pkg/demo with the provisioned data source (addresses and password from the environment, as
+ * Builds the plugin, cmd/demo and the page, starts real redis-server nodes in every state, then
+ * cmd/demo with the provisioned data source (addresses and password from the environment, as
  * Grafana expands them) plus the extra nodes. Everything it starts is in test-results/render-state.json.
  */
 export default async function globalSetup() {
@@ -53,7 +53,7 @@ export default async function globalSetup() {
   const save = () => writeFileSync(stateFile, JSON.stringify(state, null, 2));
   save();
   run('go', ['build', '-o', join(workDir, 'gpx_redis_persistence'), './pkg']);
-  run('go', ['build', '-o', join(workDir, 'demo'), './pkg/demo']);
+  run('go', ['build', '-o', join(workDir, 'demo'), './cmd/demo']);
   run('node', ['tests/render/build-page.mjs', join(workDir, 'page')]);
 
   try {

@@ -3,7 +3,7 @@ import { chromiumLaunchOptions } from '../chromium';
 
 /**
  * The card as Grafana draws it: global-setup.ts starts real redis-server nodes in every state and
- * pkg/demo (the plugin under the plugin host); the test opens pkg/demo's page in headless Debian
+ * cmd/demo (the plugin under the plugin host); the test opens cmd/demo's page in headless Debian
  * Chromium (apt-get install chromium). No Grafana server is involved.
  */
 export default defineConfig({

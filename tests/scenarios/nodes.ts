@@ -21,7 +21,7 @@ import {
 export interface ScenarioNode {
   name: string;
   address: string;
-  /** The card's status field (pkg/state), looked up in the expected-looks table. */
+  /** The card's status field (pkg/card), looked up in the expected-looks table. */
   status: string;
   /** Other stat values, by panel title and field display name, with the colour name they take. */
   also?: Array<{ panel: string; field: string; text: string; color: string }>;

@@ -246,7 +246,7 @@ export const fileSizeLimit = (kib: number) => `trap '' XFSZ; ulimit -S -f ${kib}
  * AOF file reaches the limit and Redis refuses writes (and PING) with MISCONF, then waits for
  * aof_last_write_status:err (with appendfsync everysec the failing write may come a moment
  * later). INFO still answers. The state lasts: Redis retries the write every second and hits the
- * same limit. (pkg/internal/redistest WriteErr does the same.)
+ * same limit. (internal/redistest WriteErr does the same.)
  */
 export async function writeErr(r: Redis, limitKiB = FSIZE_LIMIT_KIB) {
   const chunk = 64 * 1024;

@@ -1,5 +1,5 @@
 /**
- * The dashboard's card and sibling stat panels as Grafana draws them, for every node pkg/demo
+ * The dashboard's card and sibling stat panels as Grafana draws them, for every node cmd/demo
  * queries: the frames the plugin returned (GET /api/frames, the SDK's frame JSON) and the
  * provisioned dashboard (GET /api/dashboard) go through @grafana/data's display pipeline
  * (src/testing/statPanel.ts) and @grafana/ui's BigValue, the stat panel's component. Refreshes

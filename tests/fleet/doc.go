@@ -5,7 +5,7 @@
 //   - bare: a go-redis fan-out sending the card query's INFO, one client per node, set up like
 //     the plugin's clients (the floor);
 //   - plugin: this plugin's QueryData (card, all nodes) over the real plugin protocol, the binary
-//     started as Grafana starts it (pkg/internal/pluginhost);
+//     started as Grafana starts it (internal/pluginhost);
 //   - plugin-50-concurrent: 50 such QueryData calls at once, with the default coalescing window;
 //   - redis_exporter: Prometheus' redis_exporter as its own process, scraped once per node through
 //     its multi-target /scrape endpoint.
@@ -15,7 +15,7 @@
 // memory. It has no code outside its tests and is not part of `make test`; run it with
 // `make bench-fleet` or
 //
-//	go test ./pkg/fleetbench -run '^$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000
+//	go test ./tests/fleet -run '^$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000
 //
 // docs/benchmarks.md ("Fleet: 1 to 1,000 nodes") has the flags, the figures and what they mean.
-package fleetbench
+package fleet

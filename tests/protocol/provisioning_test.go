@@ -1,4 +1,4 @@
-package hosttest
+package protocol
 
 // The provisioned files (data source, dashboard, alert rules) are read as files, parsed strictly
 // by Grafana's published types, and their variables expanded as Grafana expands them. Then every
@@ -31,11 +31,11 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	pkgframes "github.com/persistwatch/redis-persistence-datasource/pkg/frames"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/state"
 )
 
 const (
@@ -1109,7 +1109,7 @@ func startFleet(t *testing.T) fleet {
 	wrongPassword := start(redistest.Options{Password: otherPassword})
 	rdbErr, snapshotsDue := start(redistest.Options{AOFOff: true}), start(redistest.Options{})
 	healthy.RewriteOK(t)
-	failing.RewriteErrStreak(t, state.StuckAfter)
+	failing.RewriteErrStreak(t, card.StuckAfter)
 	aofOff.RewriteErrKilledChild(t)
 	aofOff.DisableAOF(t)
 	rewriting.RewriteOK(t) // a base size to grow from

@@ -27,7 +27,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
 )
 
 const cardPanelTitle = "Last AOF Rewrite Status"

@@ -1,4 +1,4 @@
-package fleetbench
+package fleet
 
 import (
 	"bufio"
@@ -21,8 +21,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
 
 var (

@@ -1,4 +1,4 @@
-package fleetbench
+package fleet
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 

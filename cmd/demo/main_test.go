@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
 )
 
 const provisioning = "../../provisioning"

@@ -1,4 +1,4 @@
-package fleetbench
+package fleet
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
 
-// Tests of the measuring helpers: they run in `go test ./pkg/fleetbench` (and so in make test);
+// Tests of the measuring helpers: they run in `go test ./tests/fleet` (and so in make test);
 // the benchmark itself does not.
 
 func TestParseProcStatCPU(t *testing.T) {

@@ -1,4 +1,4 @@
-package hosttest
+package protocol
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
 
 // TestLiveGrowthOverGRPC drives the built plugin's Grafana Live handlers the way Grafana's Live

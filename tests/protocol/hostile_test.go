@@ -1,4 +1,4 @@
-package hosttest
+package protocol
 
 import (
 	"fmt"
@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/resptest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/resptest"
 )
 
 // TestHostileNodesDoNotTakeThePluginDown drives the built plugin, as Grafana does, at nodes

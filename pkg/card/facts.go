@@ -1,5 +1,5 @@
 // Package state judges what a node answered. It is pure: readings in, cards out.
-package state
+package card
 
 import (
 	"fmt"

@@ -26,7 +26,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/proxy"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
 
 // Outbound is the address the proxy connects to nodes from.

@@ -1,4 +1,4 @@
-package state
+package card
 
 // Signals are the card's numeric forms for alert rules and recording rules.
 //

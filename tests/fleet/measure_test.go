@@ -1,4 +1,4 @@
-package fleetbench
+package fleet
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
 
 // Measuring helpers: /proc figures of a process, the servers' own counters, percentiles.

@@ -1,4 +1,4 @@
-package hosttest
+package protocol
 
 import (
 	"bytes"
@@ -20,9 +20,9 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/pluginhost"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/redistest"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/internal/sockstest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
+	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/internal/sockstest"
 )
 
 const (

@@ -1,6 +1,6 @@
 //go:build race
 
-package hosttest
+package protocol
 
 // raceEnabled builds the plugin binary with -race too when the test itself runs under -race, so
 // a data race inside the plugin process is reported on its stderr, which the test checks.
