@@ -1,3 +1,6 @@
+// The backend executable, gpx_redis_persistence: Grafana starts it and talks to it over gRPC.
+// The flow, one package per step: settings → node (the Redis I/O) → info (parse) → card (the
+// rules) → frames → plugin (the SDK handlers).
 package main
 
 import (
@@ -5,18 +8,13 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
 	"github.com/persistwatch/redis-persistence-datasource/pkg/plugin"
 )
 
 func main() {
-	// Start listening to requests sent from Grafana. This call is blocking so
-	// it won't finish until Grafana shuts down the process or the plugin choose
-	// to exit by itself using os.Exit. Manage automatically manages life cycle
-	// of datasource instances. It accepts datasource instance factory as first
-	// argument. This factory will be automatically called on incoming request
-	// from Grafana to create different instances of SampleDatasource (per datasource
-	// ID). When datasource configuration changed Dispose method will be called and
-	// new datasource instance created using NewSampleDatasource factory.
+	// Manage serves Grafana until it stops the process; it creates a data source instance per
+	// configured data source, and a new one whenever its settings change.
 	if err := datasource.Manage("persistwatch-redis-datasource", plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
 		log.DefaultLogger.Error(err.Error())
 		os.Exit(1)

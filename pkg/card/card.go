@@ -3,7 +3,7 @@ package card
 import (
 	"fmt"
 
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // Status is the Last AOF Rewrite Status card's value.
@@ -26,7 +26,7 @@ const StuckAfter = 2
 type Card struct {
 	Status Status
 	Reason string
-	Role   string // "primary" or "replica"; "" when unknown
+	Role   nodeinfo.Role
 
 	AOFEnabled          *bool
 	RewriteInProgress   bool // the status shown is the previous attempt's (stale by one)
@@ -54,28 +54,28 @@ type Card struct {
 }
 
 // Evaluate applies the card's rules to one node's reading.
-func Evaluate(reading node.Reading) Card {
+func Evaluate(reading nodeinfo.Reading) Card {
 	card := judge(reading)
-	if card.Role == "" {
+	if card.Role == nodeinfo.RoleUnknown {
 		card.Role = reading.Node.Role // what the cluster or sentinels announced, when INFO cannot say
 	}
 	return card
 }
 
-func judge(reading node.Reading) Card {
+func judge(reading nodeinfo.Reading) Card {
 	if failure := reading.Err; failure != nil {
 		status := StatusUnreachable
 		switch failure.Kind {
-		case node.KindInfoRefused:
+		case nodeinfo.KindInfoRefused:
 			status = StatusRestricted
-		case node.KindLoading:
+		case nodeinfo.KindLoading:
 			status = StatusLoading
 		}
 		return Card{Status: status, Reason: fmt.Sprintf("%s: %s; %s", failure.Kind, failure.Detail, failure.Hint())}
 	}
 	f := factsOf(reading)
 	if f.odd != "" {
-		return Card{Status: StatusRestricted, Role: roleName(f.role),
+		return Card{Status: StatusRestricted, Role: f.role,
 			Reason: "INFO says " + f.odd + ": a server this plugin does not understand, so nothing is judged or computed from its reply"}
 	}
 	card := withContext(f)
@@ -139,7 +139,40 @@ func errReason(card Card) string {
 	return reason
 }
 
-func growthOverTrigger(growth *float64, current *int64, trigger node.RewriteTrigger) *float64 {
+// withContext fills everything but the status and reason.
+func withContext(f facts) Card {
+	card := Card{
+		RewriteInProgress:   isOne(f.rewriteInProgress),
+		RewriteScheduled:    isOne(f.rewriteScheduled),
+		ConsecutiveFailures: f.consecutiveFailures,
+		Stuck:               f.consecutiveFailures != nil && *f.consecutiveFailures >= StuckAfter,
+		WriteStatus:         f.writeStatus,
+		CurrentSize:         f.currentSize,
+		BaseSize:            f.baseSize,
+		LastCowSize:         f.lastCowSize,
+		LastRewriteSec:      f.lastRewriteSec,
+		DelayedFsyncs:       f.delayedFsyncs,
+		Role:                f.role,
+	}
+	if f.aofEnabled != nil {
+		enabled := *f.aofEnabled == 1
+		card.AOFEnabled = &enabled
+	}
+	if card.RewriteInProgress {
+		card.RewriteRunningSec = f.currentRewriteSec
+	}
+	if f.currentSize != nil && f.baseSize != nil && *f.baseSize > 0 {
+		growth := float64(*f.currentSize-*f.baseSize) * 100 / float64(*f.baseSize)
+		card.GrowthPercent = &growth
+	}
+	if f.trigger.Known {
+		card.TriggerPercent = &f.trigger.Percent
+		card.GrowthOverTrigger = growthOverTrigger(card.GrowthPercent, f.currentSize, f.trigger)
+	}
+	return card
+}
+
+func growthOverTrigger(growth *float64, current *int64, trigger nodeinfo.RewriteTrigger) *float64 {
 	if growth == nil || current == nil || trigger.Percent <= 0 {
 		return nil
 	}

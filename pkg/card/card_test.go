@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // redis70 is the INFO persistence of a Redis 7.0 primary with AOF on and a clean history.
@@ -18,7 +18,7 @@ var redis70 = map[string]string{
 }
 
 // with returns the 7.0 fields changed by the given key, value pairs; a value of "-" removes the key.
-func with(changes ...string) node.Reading {
+func with(changes ...string) nodeinfo.Reading {
 	fields := map[string]string{}
 	for k, v := range redis70 {
 		fields[k] = v
@@ -35,17 +35,17 @@ func with(changes ...string) node.Reading {
 	for k, v := range fields {
 		fmt.Fprintf(&text, "%s:%s\r\n", k, v)
 	}
-	return node.Reading{Info: info.Parse(text.String())}
+	return nodeinfo.Reading{Info: info.Parse(text.String())}
 }
 
-func failed(kind node.Kind, detail string) node.Reading {
-	return node.Reading{Err: &node.Error{Kind: kind, Detail: detail}}
+func failed(kind nodeinfo.Kind, detail string) nodeinfo.Reading {
+	return nodeinfo.Reading{Err: &nodeinfo.Failure{Kind: kind, Detail: detail}}
 }
 
 func TestTheCardReadsLikeTheSpec(t *testing.T) {
 	tests := []struct {
 		spec       string
-		reading    node.Reading
+		reading    nodeinfo.Reading
 		status     Status
 		reasonHas  string
 		inProgress bool
@@ -82,7 +82,7 @@ func TestTheCardReadsLikeTheSpec(t *testing.T) {
 		{"a replica loading a new dataset in the background is loading too",
 			with("async_loading", "1", "aof_enabled", "0"), StatusLoading, "async_loading", false, false},
 		{"a LOADING reply is loading, not a failure",
-			failed(node.KindLoading, "LOADING Redis is loading the dataset in memory"), StatusLoading, "answers once loading ends", false, false},
+			failed(nodeinfo.KindLoading, "LOADING Redis is loading the dataset in memory"), StatusLoading, "answers once loading ends", false, false},
 		{"a flag Redis cannot print is reported, not read as on",
 			with("aof_enabled", "2"), StatusRestricted, `aof_enabled is "2", which Redis never prints (a flag is 0 or 1)`, false, false},
 		{"a negative size is reported, not computed on",
@@ -98,11 +98,11 @@ func TestTheCardReadsLikeTheSpec(t *testing.T) {
 		{"a load past 100 % is reported",
 			with("loading", "1", "loading_loaded_perc", "250"), StatusRestricted, "loading_loaded_perc", false, false},
 		{"a server that refuses INFO is restricted",
-			failed(node.KindInfoRefused, "ERR unknown command 'INFO'"), StatusRestricted, "unknown command", false, false},
+			failed(nodeinfo.KindInfoRefused, "ERR unknown command 'INFO'"), StatusRestricted, "unknown command", false, false},
 		{"a node that does not answer is unreachable, with the kind and what to check",
-			failed(node.KindTimeout, "no answer within the timeout"), StatusUnreachable, "timeout: no answer within the timeout; the node is down", false, false},
+			failed(nodeinfo.KindTimeout, "no answer within the timeout"), StatusUnreachable, "timeout: no answer within the timeout; the node is down", false, false},
 		{"a wrong password is unreachable with an auth reason",
-			failed(node.KindAuth, "WRONGPASS invalid username-password pair"), StatusUnreachable, "check the ACL user name and password", false, false},
+			failed(nodeinfo.KindAuth, "WRONGPASS invalid username-password pair"), StatusUnreachable, "check the ACL user name and password", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -123,7 +123,7 @@ func TestTheCardReadsLikeTheSpec(t *testing.T) {
 func TestTheCardCarriesItsContext(t *testing.T) {
 	reading := with("aof_current_size", "300000000", "aof_base_size", "100000000", "aof_last_cow_size", "2048",
 		"aof_last_rewrite_time_sec", "7", "aof_rewrite_in_progress", "1", "aof_current_rewrite_time_sec", "3", "role", "slave")
-	reading.Trigger = node.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}
+	reading.Trigger = nodeinfo.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}
 	card := Evaluate(reading)
 	if card.Role != "replica" || *card.CurrentSize != 300000000 || *card.BaseSize != 100000000 || *card.LastCowSize != 2048 || *card.LastRewriteSec != 7 {
 		t.Fatalf("context not carried: %+v", card)
@@ -137,15 +137,15 @@ func TestGrowthAgainstTheRewriteTrigger(t *testing.T) {
 	tests := []struct {
 		name          string
 		current, base string
-		trigger       node.RewriteTrigger
+		trigger       nodeinfo.RewriteTrigger
 		wantGrowth    string
 		wantRatio     string
 	}{
-		{"doubled past min size: a rewrite is due", "200000000", "100000000", node.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}, "100", "1"},
-		{"below auto-aof-rewrite-min-size Redis would not rewrite yet", "3000", "1000", node.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}, "200", "0"},
-		{"automatic rewrites off (percentage 0): no ratio", "3000", "1000", node.RewriteTrigger{Known: true, Percent: 0}, "200", "nil"},
-		{"CONFIG refused: trigger unknown, growth still shown", "3000", "1000", node.RewriteTrigger{}, "200", "nil"},
-		{"no base yet (fresh 7.0 start prints base 0): growth unknown", "50", "0", node.RewriteTrigger{Known: true, Percent: 100}, "nil", "nil"},
+		{"doubled past min size: a rewrite is due", "200000000", "100000000", nodeinfo.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}, "100", "1"},
+		{"below auto-aof-rewrite-min-size Redis would not rewrite yet", "3000", "1000", nodeinfo.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}, "200", "0"},
+		{"automatic rewrites off (percentage 0): no ratio", "3000", "1000", nodeinfo.RewriteTrigger{Known: true, Percent: 0}, "200", "nil"},
+		{"CONFIG refused: trigger unknown, growth still shown", "3000", "1000", nodeinfo.RewriteTrigger{}, "200", "nil"},
+		{"no base yet (fresh 7.0 start prints base 0): growth unknown", "50", "0", nodeinfo.RewriteTrigger{Known: true, Percent: 100}, "nil", "nil"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,15 +165,15 @@ func TestGrowthAgainstTheRewriteTrigger(t *testing.T) {
 func TestAlertSignalsCannotFireForAOFOff(t *testing.T) {
 	tests := []struct {
 		name                                      string
-		reading                                   node.Reading
+		reading                                   nodeinfo.Reading
 		up, enabled, rewriteOK, writeOK, failures string
 	}{
 		{"ok", with(), "1", "1", "1", "1", "0"},
 		{"err", with("aof_last_bgrewrite_status", "err", "aof_rewrites_consecutive_failures", "2"), "1", "1", "0", "1", "2"},
 		{"write err with rewrite ok", with("aof_last_write_status", "err"), "1", "1", "1", "0", "0"},
 		{"AOF off with a stale err: nothing to fire on", with("aof_enabled", "0", "aof_last_bgrewrite_status", "err", "aof_last_write_status", "err"), "1", "0", "nil", "nil", "nil"},
-		{"unreachable: only node_up speaks", failed(node.KindRefused, "connection refused"), "0", "nil", "nil", "nil", "nil"},
-		{"restricted: up, but nothing to judge", failed(node.KindInfoRefused, "ERR unknown command 'INFO'"), "1", "nil", "nil", "nil", "nil"},
+		{"unreachable: only node_up speaks", failed(nodeinfo.KindRefused, "connection refused"), "0", "nil", "nil", "nil", "nil"},
+		{"restricted: up, but nothing to judge", failed(nodeinfo.KindInfoRefused, "ERR unknown command 'INFO'"), "1", "nil", "nil", "nil", "nil"},
 		{"loading with aof_enabled:0: neither AOF off nor a failure", with("loading", "1", "aof_enabled", "0", "aof_last_write_status", "err"), "1", "nil", "nil", "nil", "nil"},
 		{"odd aof_enabled:2: no signal at all", with("aof_enabled", "2"), "1", "nil", "nil", "nil", "nil"},
 	}
@@ -194,7 +194,7 @@ func TestAlertSignalsCannotFireForAOFOff(t *testing.T) {
 func TestEvidenceSignalsFireOnlyOnEvidence(t *testing.T) {
 	tests := []struct {
 		name                                 string
-		reading                              node.Reading
+		reading                              nodeinfo.Reading
 		rewriteFailing, rewriteStuck, writeF float64
 	}{
 		{"ok", with(), 0, 0, 0},
@@ -204,8 +204,8 @@ func TestEvidenceSignalsFireOnlyOnEvidence(t *testing.T) {
 		{"before 7.0 no counter: failing, stuck cannot be told", with("aof_last_bgrewrite_status", "err", "aof_rewrites_consecutive_failures", "-"), 1, 0, 0},
 		{"write err with rewrite ok", with("aof_last_write_status", "err"), 0, 0, 1},
 		{"AOF off with a stale err and a stale write err", with("aof_enabled", "0", "aof_last_bgrewrite_status", "err", "aof_rewrites_consecutive_failures", "3", "aof_last_write_status", "err"), 0, 0, 0},
-		{"unreachable", failed(node.KindRefused, "connection refused"), 0, 0, 0},
-		{"restricted", failed(node.KindInfoRefused, "ERR unknown command 'INFO'"), 0, 0, 0},
+		{"unreachable", failed(nodeinfo.KindRefused, "connection refused"), 0, 0, 0},
+		{"restricted", failed(nodeinfo.KindInfoRefused, "ERR unknown command 'INFO'"), 0, 0, 0},
 		{"loading after a failure: not judged until the load ends", with("loading", "1", "aof_enabled", "0", "aof_last_bgrewrite_status", "err", "aof_last_write_status", "err"), 0, 0, 0},
 	}
 	for _, tt := range tests {
@@ -240,7 +240,7 @@ func show[T int64 | float64](value *T) string {
 
 func TestAnOddValueLeavesNoNumberBehind(t *testing.T) {
 	reading := with("aof_current_size", "-9223372036854775808", "aof_base_size", "100")
-	reading.Trigger = node.RewriteTrigger{Known: true, Percent: 100}
+	reading.Trigger = nodeinfo.RewriteTrigger{Known: true, Percent: 100}
 	card := Evaluate(reading)
 	if card.GrowthPercent != nil || card.GrowthOverTrigger != nil || card.CurrentSize != nil || card.AOFEnabled != nil {
 		t.Fatalf("computed on an odd reply: %+v", card)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // facts are the INFO fields the card reads, typed, with absent kept as nil.
@@ -26,14 +26,14 @@ type facts struct {
 	asyncLoading        *int64
 	loadedPercent       *float64
 	loadingETASec       *int64
-	role                *string
-	trigger             node.RewriteTrigger
+	role                nodeinfo.Role
+	trigger             nodeinfo.RewriteTrigger
 	// odd names the first field whose value Redis cannot print (a flag of 2, a negative size):
 	// such a reply is not judged or computed on. "" when every field read has a sane shape.
 	odd string
 }
 
-func factsOf(reading node.Reading) facts {
+func factsOf(reading nodeinfo.Reading) facts {
 	r := shapeReader{in: reading.Info}
 	f := facts{
 		aofEnabled:          r.int("aof_enabled", flagShape),
@@ -52,7 +52,7 @@ func factsOf(reading node.Reading) facts {
 		asyncLoading:        r.int("async_loading", flagShape),
 		loadedPercent:       r.percent("loading_loaded_perc"),
 		loadingETASec:       r.int("loading_eta_seconds", countShape),
-		role:                stringField(reading.Info, "role"),
+		role:                roleOf(reading.Info),
 		trigger:             reading.Trigger,
 	}
 	f.currentRewriteSec, f.lastRewriteSec = noneAsNil(f.currentRewriteSec), noneAsNil(f.lastRewriteSec)
@@ -152,51 +152,10 @@ func noneAsNil(seconds *int64) *int64 {
 	return seconds
 }
 
-// withContext fills everything but the status and reason.
-func withContext(f facts) Card {
-	card := Card{
-		RewriteInProgress:   isOne(f.rewriteInProgress),
-		RewriteScheduled:    isOne(f.rewriteScheduled),
-		ConsecutiveFailures: f.consecutiveFailures,
-		Stuck:               f.consecutiveFailures != nil && *f.consecutiveFailures >= StuckAfter,
-		WriteStatus:         f.writeStatus,
-		CurrentSize:         f.currentSize,
-		BaseSize:            f.baseSize,
-		LastCowSize:         f.lastCowSize,
-		LastRewriteSec:      f.lastRewriteSec,
-		DelayedFsyncs:       f.delayedFsyncs,
-		Role:                roleName(f.role),
-	}
-	if f.aofEnabled != nil {
-		enabled := *f.aofEnabled == 1
-		card.AOFEnabled = &enabled
-	}
-	if card.RewriteInProgress {
-		card.RewriteRunningSec = f.currentRewriteSec
-	}
-	if f.currentSize != nil && f.baseSize != nil && *f.baseSize > 0 {
-		growth := float64(*f.currentSize-*f.baseSize) * 100 / float64(*f.baseSize)
-		card.GrowthPercent = &growth
-	}
-	if f.trigger.Known {
-		card.TriggerPercent = &f.trigger.Percent
-		card.GrowthOverTrigger = growthOverTrigger(card.GrowthPercent, f.currentSize, f.trigger)
-	}
-	return card
-}
-
 func isOne(value *int64) bool { return value != nil && *value == 1 }
 
-func roleName(role *string) string {
-	switch {
-	case role == nil:
-		return ""
-	case *role == "master":
-		return "primary"
-	case *role == "slave":
-		return "replica"
-	}
-	// Redis prints only master or slave. Anything else becomes an alert label and a new series
-	// on every change, so it is not passed on: the node's role is unknown.
-	return ""
+// roleOf is the role INFO prints; a missing or odd one is unknown.
+func roleOf(in info.Info) nodeinfo.Role {
+	role, _ := in.String("role")
+	return nodeinfo.RoleOf(role)
 }

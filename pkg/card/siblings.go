@@ -4,13 +4,13 @@ import (
 	"time"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // Siblings are the spec's sibling cards that Redis itself can answer. Offsite backups and the
 // composite health score are not in INFO and are left out.
 type Siblings struct {
-	Role string
+	Role nodeinfo.Role
 	// LastRDBSaveAgeSec is measured on the server's own clock when it prints server_time_usec,
 	// so a skewed Grafana host does not age the save.
 	LastRDBSaveAgeSec   *int64
@@ -39,10 +39,10 @@ type Siblings struct {
 
 // SiblingsOf reads the sibling values from a reading of INFO server, memory, persistence and
 // replication; now is the fallback clock for servers that do not print their time.
-func SiblingsOf(reading node.Reading, now time.Time) Siblings {
+func SiblingsOf(reading nodeinfo.Reading, now time.Time) Siblings {
 	in := reading.Info
 	result := Siblings{
-		Role:                roleName(stringField(in, "role")),
+		Role:                roleOf(in),
 		RDBLastSaveStatus:   stringField(in, "rdb_last_bgsave_status"),
 		RDBSaveInProgress:   isOne(intField(in, "rdb_bgsave_in_progress")),
 		RDBChangesSinceSave: intField(in, "rdb_changes_since_last_save"),

@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 func TestSiblingsReadWhatRedisCanAnswer(t *testing.T) {
-	reading := node.Reading{Info: info.Parse("# Server\r\nserver_time_usec:1000000600000000\r\nuptime_in_seconds:86400\r\n" +
+	reading := nodeinfo.Reading{Info: info.Parse("# Server\r\nserver_time_usec:1000000600000000\r\nuptime_in_seconds:86400\r\n" +
 		"# Memory\r\nused_memory:750\r\nmaxmemory:1000\r\nmem_fragmentation_ratio:1.42\r\n" +
 		"# Persistence\r\nrdb_last_save_time:1000000000\r\nrdb_last_bgsave_status:err\r\nrdb_bgsave_in_progress:1\r\nrdb_changes_since_last_save:12\r\n" +
 		"# Replication\r\nrole:master\r\nconnected_slaves:2\r\n")}
@@ -27,7 +27,7 @@ func TestSiblingsReadWhatRedisCanAnswer(t *testing.T) {
 }
 
 func TestSiblingsWithoutLimitOrServerClock(t *testing.T) {
-	reading := node.Reading{Info: info.Parse("used_memory:750\r\nmaxmemory:0\r\nrdb_last_save_time:100\r\n")}
+	reading := nodeinfo.Reading{Info: info.Parse("used_memory:750\r\nmaxmemory:0\r\nrdb_last_save_time:100\r\n")}
 	got := SiblingsOf(reading, time.Unix(160, 0))
 	if got.MemoryUsedPercent != nil {
 		t.Errorf("maxmemory 0 is no limit, want no percentage, got %v", *got.MemoryUsedPercent)
@@ -42,22 +42,22 @@ func TestSiblingsWithoutLimitOrServerClock(t *testing.T) {
 
 func TestTheSaveAgeIsEvidenceOnlyWhereSnapshotsAreDue(t *testing.T) {
 	schedule, off := "3600 1 300 100", ""
-	base := func(changes string, config node.PersistenceConfig) node.Reading {
+	base := func(changes string, config nodeinfo.PersistenceConfig) nodeinfo.Reading {
 		r := with("rdb_last_save_time", "1000", "rdb_changes_since_last_save", changes, "server_time_usec", "91000000000")
 		r.Config = config
 		return r
 	}
 	tests := []struct {
 		name    string
-		reading node.Reading
+		reading nodeinfo.Reading
 		age     float64
 		noteHas string
 	}{
-		{"snapshots configured, unsaved changes: the server-clock age", base("5", node.PersistenceConfig{Save: &schedule}), 90000, ""},
-		{`save "": never overdue, however old`, base("5", node.PersistenceConfig{Save: &off}), 0, `save ""`},
-		{"nothing to save: not overdue", base("0", node.PersistenceConfig{Save: &schedule}), 0, "no changes"},
-		{"CONFIG refused: cannot tell, says so", base("5", node.PersistenceConfig{ConfigRefused: true}), 0, "CONFIG is refused"},
-		{"schedule not read", base("5", node.PersistenceConfig{}), 0, "unknown"},
+		{"snapshots configured, unsaved changes: the server-clock age", base("5", nodeinfo.PersistenceConfig{Save: &schedule}), 90000, ""},
+		{`save "": never overdue, however old`, base("5", nodeinfo.PersistenceConfig{Save: &off}), 0, `save ""`},
+		{"nothing to save: not overdue", base("0", nodeinfo.PersistenceConfig{Save: &schedule}), 0, "no changes"},
+		{"CONFIG refused: cannot tell, says so", base("5", nodeinfo.PersistenceConfig{ConfigRefused: true}), 0, "CONFIG is refused"},
+		{"schedule not read", base("5", nodeinfo.PersistenceConfig{}), 0, "unknown"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,19 +77,19 @@ func TestRDBAndOverdueEvidence(t *testing.T) {
 	schedule := "60 1"
 	tests := []struct {
 		name                 string
-		reading              node.Reading
-		trigger              node.RewriteTrigger
+		reading              nodeinfo.Reading
+		trigger              nodeinfo.RewriteTrigger
 		saveFailing, overdue float64
 	}{
-		{"save err on an AOF-off node", with("aof_enabled", "0", "rdb_last_bgsave_status", "err"), node.RewriteTrigger{}, 1, 0},
-		{"save ok, file 3x past its trigger", with("aof_current_size", "400000000", "aof_base_size", "100000000"), node.RewriteTrigger{Known: true, Percent: 100}, 0, 3},
-		{"trigger unknown: 0, not null", with("rdb_last_bgsave_status", "ok"), node.RewriteTrigger{}, 0, 0},
-		{"loading: nothing judged", with("loading", "1", "rdb_last_bgsave_status", "err"), node.RewriteTrigger{}, 0, 0},
-		{"unreachable", failed(node.KindRefused, "connection refused"), node.RewriteTrigger{}, 0, 0},
+		{"save err on an AOF-off node", with("aof_enabled", "0", "rdb_last_bgsave_status", "err"), nodeinfo.RewriteTrigger{}, 1, 0},
+		{"save ok, file 3x past its trigger", with("aof_current_size", "400000000", "aof_base_size", "100000000"), nodeinfo.RewriteTrigger{Known: true, Percent: 100}, 0, 3},
+		{"trigger unknown: 0, not null", with("rdb_last_bgsave_status", "ok"), nodeinfo.RewriteTrigger{}, 0, 0},
+		{"loading: nothing judged", with("loading", "1", "rdb_last_bgsave_status", "err"), nodeinfo.RewriteTrigger{}, 0, 0},
+		{"unreachable", failed(nodeinfo.KindRefused, "connection refused"), nodeinfo.RewriteTrigger{}, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.reading.Trigger, tt.reading.Config = tt.trigger, node.PersistenceConfig{Save: &schedule}
+			tt.reading.Trigger, tt.reading.Config = tt.trigger, nodeinfo.PersistenceConfig{Save: &schedule}
 			s := SignalsOf(Evaluate(tt.reading), SiblingsOf(tt.reading, time.Unix(0, 0)))
 			if s.RDBSaveFailing != tt.saveFailing || s.RewriteOverdueRatio != tt.overdue {
 				t.Errorf("rdb_save_failing %v aof_rewrite_overdue_ratio %v, want %v %v", s.RDBSaveFailing, s.RewriteOverdueRatio, tt.saveFailing, tt.overdue)
@@ -106,7 +106,7 @@ func TestOddRDBValuesGiveNoEvidence(t *testing.T) {
 		"negative changes": "server_time_usec:1000000600000000\r\nrdb_last_save_time:1000000000\r\nrdb_changes_since_last_save:-1\r\n",
 		"save time 0":      "server_time_usec:1000000600000000\r\nrdb_last_save_time:0\r\nrdb_changes_since_last_save:5\r\n",
 	} {
-		reading := node.Reading{Info: info.Parse(text), Config: node.PersistenceConfig{Save: &save}}
+		reading := nodeinfo.Reading{Info: info.Parse(text), Config: nodeinfo.PersistenceConfig{Save: &save}}
 		if got := SiblingsOf(reading, time.Unix(5, 0)); got.UnsavedAgeSec != 0 {
 			t.Errorf("%s: unsaved age %d s, want 0", name, got.UnsavedAgeSec)
 		}

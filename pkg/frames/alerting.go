@@ -71,7 +71,7 @@ var signalValues = map[models.Metric]func(*card.Signals) *float64{
 // seriesLabels identify a node's series: instance, node and role always; shard and master_name
 // for discovered nodes.
 func seriesLabels(nc NodeCard) data.Labels {
-	labels := data.Labels{"instance": nc.Node.Address, "node": nc.Node.Name, "role": roleLabel(nc.Card.Role)}
+	labels := data.Labels{"instance": nc.Node.Address, "node": nc.Node.Name, "role": nc.Card.Role.Label()}
 	if nc.Node.Shard != "" {
 		labels["shard"] = nc.Node.Shard
 	}

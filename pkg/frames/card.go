@@ -5,12 +5,12 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // NodeCard is one node's card with the node it belongs to.
 type NodeCard struct {
-	Node settings.Node
+	Node nodeinfo.Node
 	Card card.Card
 }
 
@@ -34,7 +34,7 @@ type cardColumn struct {
 var cardColumns = []cardColumn{
 	{"node", data.FieldTypeString, nil, func(nc NodeCard) any { return nc.Node.Name }},
 	{"instance", data.FieldTypeString, nil, func(nc NodeCard) any { return nc.Node.Address }},
-	{"role", data.FieldTypeString, nil, func(nc NodeCard) any { return roleLabel(nc.Card.Role) }},
+	{"role", data.FieldTypeString, nil, func(nc NodeCard) any { return nc.Card.Role.Label() }},
 	{"status", data.FieldTypeString, displayName("Last AOF rewrite"), func(nc NodeCard) any { return string(nc.Card.Status) }},
 	{"reason", data.FieldTypeString, nil, func(nc NodeCard) any { return nc.Card.Reason }},
 	{"aof_enabled", data.FieldTypeNullableBool, nil, func(nc NodeCard) any { return nc.Card.AOFEnabled }},
@@ -108,12 +108,4 @@ func addGroupFields(frame *data.Frame, cards []NodeCard) {
 		group = append(group, data.NewField("master_name", nil, masters))
 	}
 	frame.Fields = append(group, frame.Fields[3:]...)
-}
-
-// roleLabel names an unknown role explicitly, so labels never carry an empty value.
-func roleLabel(role string) string {
-	if role == "" {
-		return "unknown"
-	}
-	return role
 }

@@ -14,14 +14,13 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fleet is one node in each state the card shows, starting from a real Redis 7.0.15 reply.
-func fleet(t *testing.T) []node.Reading {
+func fleet(t *testing.T) []nodeinfo.Reading {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
 	if err != nil {
@@ -29,29 +28,29 @@ func fleet(t *testing.T) []node.Reading {
 	}
 	real := string(raw)
 	replace := func(pairs ...string) info.Info { return info.Parse(strings.NewReplacer(pairs...).Replace(real)) }
-	trigger := node.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}
+	trigger := nodeinfo.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}
 	schedule, everysec := "3600 1 300 100 60 10000", "everysec"
-	config := node.PersistenceConfig{Save: &schedule, AppendFsync: &everysec}
-	return []node.Reading{
+	config := nodeinfo.PersistenceConfig{Save: &schedule, AppendFsync: &everysec}
+	return []nodeinfo.Reading{
 		{Node: nodeAt("healthy", "10.0.0.1:6379"), Info: info.Parse(real), Trigger: trigger, Config: config},
 		{Node: nodeAt("failing", "10.0.0.2:6379"), Trigger: trigger, Config: config, Info: replace(
 			"aof_last_bgrewrite_status:ok", "aof_last_bgrewrite_status:err",
 			"aof_rewrites_consecutive_failures:0", "aof_rewrites_consecutive_failures:3",
 			"aof_current_size:50", "aof_current_size:400000000", "aof_base_size:0", "aof_base_size:100000000",
 			"rdb_last_bgsave_status:ok", "rdb_last_bgsave_status:err")},
-		{Node: nodeAt("aof-off", "10.0.0.3:6379"), Config: node.PersistenceConfig{ConfigRefused: true}, Info: replace("aof_enabled:1", "aof_enabled:0", "aof_last_bgrewrite_status:ok", "aof_last_bgrewrite_status:err")},
+		{Node: nodeAt("aof-off", "10.0.0.3:6379"), Config: nodeinfo.PersistenceConfig{ConfigRefused: true}, Info: replace("aof_enabled:1", "aof_enabled:0", "aof_last_bgrewrite_status:ok", "aof_last_bgrewrite_status:err")},
 		{Node: nodeAt("rewriting", "10.0.0.4:6379"), Trigger: trigger, Info: replace(
 			"aof_rewrite_in_progress:0", "aof_rewrite_in_progress:1", "aof_current_rewrite_time_sec:-1", "aof_current_rewrite_time_sec:42", "role:master", "role:slave")},
-		{Node: nodeAt("down", "10.0.0.5:6379"), Err: &node.Error{Kind: node.KindRefused, Detail: "dial tcp 10.0.0.5:6379: connect: connection refused"}},
-		{Node: nodeAt("managed", "10.0.0.6:6379"), Err: &node.Error{Kind: node.KindInfoRefused, Detail: "ERR unknown command 'INFO'"}},
+		{Node: nodeAt("down", "10.0.0.5:6379"), Err: &nodeinfo.Failure{Kind: nodeinfo.KindRefused, Detail: "dial tcp 10.0.0.5:6379: connect: connection refused"}},
+		{Node: nodeAt("managed", "10.0.0.6:6379"), Err: &nodeinfo.Failure{Kind: nodeinfo.KindInfoRefused, Detail: "ERR unknown command 'INFO'"}},
 	}
 }
 
-func nodeAt(name, address string) settings.Node {
-	return settings.Node{Name: name, Address: address, Network: "tcp", Dial: address}
+func nodeAt(name, address string) nodeinfo.Node {
+	return nodeinfo.Node{Name: name, Address: address, Network: "tcp", Dial: address}
 }
 
-func cardsOf(readings []node.Reading) []NodeCard {
+func cardsOf(readings []nodeinfo.Reading) []NodeCard {
 	cards := make([]NodeCard, len(readings))
 	for i, r := range readings {
 		cards[i] = NodeCard{Node: r.Node, Card: card.Evaluate(r)}
@@ -62,7 +61,7 @@ func cardsOf(readings []node.Reading) []NodeCard {
 // siblingsNow is the fallback clock of the fixtures (they print server_time_usec).
 var siblingsNow = time.Unix(1795491900, 0)
 
-func signalsOf(readings []node.Reading) []NodeSignals {
+func signalsOf(readings []nodeinfo.Reading) []NodeSignals {
 	result := make([]NodeSignals, len(readings))
 	for i, r := range readings {
 		c := card.Evaluate(r)
@@ -73,7 +72,7 @@ func signalsOf(readings []node.Reading) []NodeSignals {
 
 // loadingReading is a node replaying its AOF after a restart, as Redis 7.0.15 prints it: AOF is
 // off internally for the replay (aof_enabled:0, no sizes) and the load's progress follows.
-func loadingReading(t *testing.T) node.Reading {
+func loadingReading(t *testing.T) nodeinfo.Reading {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
 	if err != nil {
@@ -85,7 +84,7 @@ func loadingReading(t *testing.T) node.Reading {
 		"aof_current_size:50\r\naof_base_size:0\r\naof_pending_rewrite:0\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
 		"loading_start_time:1796087337\r\nloading_total_bytes:36988\r\nloading_rdb_used_mem:1220904\r\nloading_loaded_bytes:2047\r\nloading_loaded_perc:5.53\r\nloading_eta_seconds:17\r\n",
 	).Replace(string(raw))
-	return node.Reading{Node: nodeAt("restarting", "10.0.0.7:6379"), Info: info.Parse(text)}
+	return nodeinfo.Reading{Node: nodeAt("restarting", "10.0.0.7:6379"), Info: info.Parse(text)}
 }
 
 func TestCardFrameGolden(t *testing.T) {
@@ -105,19 +104,19 @@ func TestAlertingFramesGolden(t *testing.T) {
 
 // discoveredFleet is a cluster shard (a primary and a replica that is down, whose role only the
 // cluster knows) and a sentinel-managed master, with a discovery problem.
-func discoveredFleet(t *testing.T) []node.Reading {
+func discoveredFleet(t *testing.T) []nodeinfo.Reading {
 	t.Helper()
 	readings := fleet(t)
 	primary, replica, master := readings[0], readings[4], readings[1]
 	primary.Node.Role, primary.Node.Shard = "primary", "0-8191"
 	replica.Node.Role, replica.Node.Shard = "replica", "0-8191"
 	master.Node.Role, master.Node.MasterName = "primary", "orders"
-	return []node.Reading{primary, replica, master}
+	return []nodeinfo.Reading{primary, replica, master}
 }
 
 func TestDiscoveredNodesCarryTheirGroupGolden(t *testing.T) {
 	readings := discoveredFleet(t)
-	problems := []node.Problem{{Source: "cluster seed 10.9.9.9:6379", Err: &node.Error{Kind: node.KindRefused, Detail: "connection refused"}}}
+	problems := []nodeinfo.Problem{{Source: "cluster seed 10.9.9.9:6379", Err: &nodeinfo.Failure{Kind: nodeinfo.KindRefused, Detail: "connection refused"}}}
 	card := WithDiscoveryProblems(data.Frames{Card(cardsOf(readings))}, problems)
 	response := backend.DataResponse{Frames: append(card, Alerting(signalsOf(readings), models.MetricNodeUp)...)}
 	experimental.CheckGoldenJSONResponse(t, "testdata", "discovered", &response, *update)
@@ -199,7 +198,7 @@ func TestALoadingNodeFiresNoAlert(t *testing.T) {
 		models.MetricRDBSaveFailing, models.MetricRDBUnsavedAge, models.MetricRewriteOverdue, models.MetricDelayedFsyncIncrease} {
 		evidence[string(m)] = true
 	}
-	for _, frame := range Alerting(signalsOf([]node.Reading{loadingReading(t)}), "") {
+	for _, frame := range Alerting(signalsOf([]nodeinfo.Reading{loadingReading(t)}), "") {
 		value := frame.Fields[0].At(0).(*float64)
 		var want *float64
 		switch {

@@ -6,7 +6,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // notices tell the panel which nodes could not be judged, and why, without failing the query.
@@ -26,7 +26,7 @@ func notices(cards []NodeCard) []data.Notice {
 
 // WithDiscoveryProblems tells the panel which discovery sources failed. The nodes already known
 // are still in the frames.
-func WithDiscoveryProblems(frames data.Frames, problems []node.Problem) data.Frames {
+func WithDiscoveryProblems(frames data.Frames, problems []nodeinfo.Problem) data.Frames {
 	if len(problems) == 0 || len(frames) == 0 {
 		return frames
 	}

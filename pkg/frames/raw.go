@@ -4,13 +4,13 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // Raw returns every INFO persistence field per node: one row per node, one column per field in
 // the order the servers print them. A column is integer when every node printed an integer,
 // decimal when every value is a number, text otherwise; a field a node did not print is null.
-func Raw(readings []node.Reading) *data.Frame {
+func Raw(readings []nodeinfo.Reading) *data.Frame {
 	n := len(readings)
 	names, instances, errs := make([]string, n), make([]string, n), make([]*string, n)
 	var keys []string

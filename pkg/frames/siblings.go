@@ -4,12 +4,12 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // NodeSiblings is one node's sibling values; Err explains a node that could not be read.
 type NodeSiblings struct {
-	Node     settings.Node
+	Node     nodeinfo.Node
 	Siblings card.Siblings
 	Err      *string
 }
@@ -25,7 +25,7 @@ func Siblings(rows []NodeSiblings) *data.Frame {
 	usedPercent, fragmentation := make([]*float64, n), make([]*float64, n)
 	for i, row := range rows {
 		s := row.Siblings
-		names[i], instances[i], roles[i], errs[i] = row.Node.Name, row.Node.Address, roleLabel(s.Role), row.Err
+		names[i], instances[i], roles[i], errs[i] = row.Node.Name, row.Node.Address, s.Role.Label(), row.Err
 		saveAge[i], saveStatus[i], saving[i], changes[i] = s.LastRDBSaveAgeSec, s.RDBLastSaveStatus, s.RDBSaveInProgress, s.RDBChangesSinceSave
 		used[i], maxMemory[i], usedPercent[i], fragmentation[i] = s.UsedMemory, s.MaxMemory, s.MemoryUsedPercent, s.FragmentationRatio
 		uptime[i], replicas[i] = s.UptimeSec, s.ConnectedReplicas

@@ -21,6 +21,36 @@ const (
 // QueryTypes lists every query type, for routing and documentation.
 var QueryTypes = []QueryType{QueryCard, QueryAlerting, QueryRaw, QuerySiblings}
 
+// Answer is what a query returns. Its query type decides, but for one case: a live card query
+// answers the AOF growth series (outside the browser it cannot stream, so it answers one sample).
+type Answer string
+
+const (
+	AnswerCard     Answer = "card"
+	AnswerGrowth   Answer = "growth"
+	AnswerAlerting Answer = "alerting"
+	AnswerRaw      Answer = "raw"
+	AnswerSiblings Answer = "siblings"
+)
+
+// Answer says what the query returns under a query type ("" is the card, the default query).
+func (q Query) Answer(queryType QueryType) Answer {
+	switch queryType {
+	case "", QueryCard:
+		if q.Live {
+			return AnswerGrowth
+		}
+		return AnswerCard
+	case QueryAlerting:
+		return AnswerAlerting
+	case QueryRaw:
+		return AnswerRaw
+	case QuerySiblings:
+		return AnswerSiblings
+	}
+	return ""
+}
+
 // Metric names one alerting series.
 type Metric string
 

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
 // clusterDiscovery finds every primary and replica of a Redis Cluster. It asks the nodes already
@@ -25,14 +24,14 @@ type clusterDiscovery struct {
 func (d *clusterDiscovery) dynamic() bool { return true }
 func (d *clusterDiscovery) close() error  { return nil }
 
-func (d *clusterDiscovery) discover(ctx context.Context, known *Topology) ([]settings.Node, []Problem) {
-	var problems []Problem
+func (d *clusterDiscovery) discover(ctx context.Context, known *Topology) ([]nodeinfo.Node, []nodeinfo.Problem) {
+	var problems []nodeinfo.Problem
 	for _, source := range d.sources(known) {
 		nodes, err := d.ask(ctx, source)
 		if err == nil {
 			return nodes, problems
 		}
-		problems = append(problems, Problem{Source: d.describe(source), Err: Classify(err)})
+		problems = append(problems, nodeinfo.Problem{Source: d.describe(source), Err: Classify(err)})
 	}
 	return nil, problems
 }
@@ -42,11 +41,11 @@ func (d *clusterDiscovery) discover(ctx context.Context, known *Topology) ([]set
 const knownSourcesTried = 3
 
 // sources lists whom to ask: a few known nodes, primaries first, then the configured seeds.
-func (d *clusterDiscovery) sources(known *Topology) []settings.Node {
-	var primaries, others []settings.Node
+func (d *clusterDiscovery) sources(known *Topology) []nodeinfo.Node {
+	var primaries, others []nodeinfo.Node
 	if known != nil {
 		for _, n := range known.Nodes {
-			if n.Role == "primary" {
+			if n.Role == nodeinfo.RolePrimary {
 				primaries = append(primaries, n)
 			} else {
 				others = append(others, n)
@@ -67,7 +66,7 @@ func (d *clusterDiscovery) sources(known *Topology) []settings.Node {
 	return sources
 }
 
-func (d *clusterDiscovery) describe(source settings.Node) string {
+func (d *clusterDiscovery) describe(source nodeinfo.Node) string {
 	for _, seed := range d.pool.settings.Nodes {
 		if seed.Dial == source.Dial {
 			return "cluster seed " + seed.Address
@@ -76,7 +75,7 @@ func (d *clusterDiscovery) describe(source settings.Node) string {
 	return "cluster node " + source.Address
 }
 
-func (d *clusterDiscovery) ask(ctx context.Context, source settings.Node) (nodes []settings.Node, err error) {
+func (d *clusterDiscovery) ask(ctx context.Context, source nodeinfo.Node) (nodes []nodeinfo.Node, err error) {
 	c := d.pool.lockedClientFor(source)
 	if c == nil {
 		return nil, redis.ErrClosed
@@ -89,7 +88,7 @@ func (d *clusterDiscovery) ask(ctx context.Context, source settings.Node) (nodes
 	return nodes, err
 }
 
-func (d *clusterDiscovery) askClient(ctx context.Context, c *client) ([]settings.Node, error) {
+func (d *clusterDiscovery) askClient(ctx context.Context, c *client) ([]nodeinfo.Node, error) {
 	if !d.legacy.Load() {
 		shards, err := c.redis().ClusterShards(ctx).Result()
 		if err == nil {
@@ -107,8 +106,8 @@ func (d *clusterDiscovery) askClient(ctx context.Context, c *client) ([]settings
 	return d.fromClusterNodes(text), nil
 }
 
-func (d *clusterDiscovery) fromShards(shards []redis.ClusterShard) []settings.Node {
-	var nodes []settings.Node
+func (d *clusterDiscovery) fromShards(shards []redis.ClusterShard) []nodeinfo.Node {
+	var nodes []nodeinfo.Node
 	for _, shard := range shards {
 		label := shardLabel(shard.Slots)
 		for _, member := range shard.Nodes {
@@ -126,7 +125,7 @@ func (d *clusterDiscovery) fromShards(shards []redis.ClusterShard) []settings.No
 			if host == "" || port == 0 {
 				continue // no address announced yet (handshake)
 			}
-			n := d.node(net.JoinHostPort(host, strconv.FormatInt(port, 10)), member.Role, label)
+			n := d.node(net.JoinHostPort(host, strconv.FormatInt(port, 10)), nodeinfo.RoleOf(member.Role), label)
 			n.TLS = n.TLS || tlsOnly
 			nodes = append(nodes, n)
 		}
@@ -137,8 +136,11 @@ func (d *clusterDiscovery) fromShards(shards []redis.ClusterShard) []settings.No
 
 // fromClusterNodes reads CLUSTER NODES (Redis before 7.0): one line per node,
 // "<id> <ip:port@cport[,hostname]> <flags> <primary id or -> <ping> <pong> <epoch> <link> <slots...>".
-func (d *clusterDiscovery) fromClusterNodes(text string) []settings.Node {
-	type line struct{ address, role, primaryID string }
+func (d *clusterDiscovery) fromClusterNodes(text string) []nodeinfo.Node {
+	type line struct {
+		address, primaryID string
+		role               nodeinfo.Role
+	}
 	lines := map[string]line{}
 	slotsOf := map[string]string{}
 	var order []string
@@ -153,9 +155,9 @@ func (d *clusterDiscovery) fromClusterNodes(text string) []settings.Node {
 			continue
 		}
 		address := net.JoinHostPort(hostPort[:colon], hostPort[colon+1:])
-		role := "replica"
+		role := nodeinfo.RoleReplica
 		if strings.Contains(fields[2], "master") {
-			role = "primary"
+			role = nodeinfo.RolePrimary
 			var ranges []string
 			for _, slot := range fields[8:] {
 				if !strings.HasPrefix(slot, "[") { // "[slot->-id]" is a migration, not ownership
@@ -167,11 +169,11 @@ func (d *clusterDiscovery) fromClusterNodes(text string) []settings.Node {
 		lines[fields[0]] = line{address: address, role: role, primaryID: fields[3]}
 		order = append(order, fields[0])
 	}
-	var nodes []settings.Node
+	var nodes []nodeinfo.Node
 	for _, id := range order {
 		l := lines[id]
 		shardOf := id
-		if l.role == "replica" {
+		if l.role == nodeinfo.RoleReplica {
 			shardOf = l.primaryID
 		}
 		label, ok := slotsOf[shardOf]
@@ -188,9 +190,9 @@ func (d *clusterDiscovery) tlsOn() bool {
 	return d.pool.settings.TLS.Enabled || d.pool.settings.SeedsUseTLS()
 }
 
-func (d *clusterDiscovery) node(announced, role, shard string) settings.Node {
+func (d *clusterDiscovery) node(announced string, role nodeinfo.Role, shard string) nodeinfo.Node {
 	n := d.pool.settings.Discovered(announced)
-	n.Role, n.Shard = roleOf(role), shard
+	n.Role, n.Shard = role, shard
 	return n
 }
 

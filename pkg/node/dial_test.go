@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
 // readOnce reads every node of a pool built from s once.
-func readOnce(t *testing.T, pool *Pool) []Reading {
+func readOnce(t *testing.T, pool *Pool) []nodeinfo.Reading {
 	t.Helper()
 	everyNode, err := pool.Select(context.Background(), nil)
 	if err != nil {
@@ -26,7 +27,7 @@ func readOnce(t *testing.T, pool *Pool) []Reading {
 func poolFor(t *testing.T, s settings.Settings, addresses ...string) *Pool {
 	t.Helper()
 	for _, address := range addresses {
-		s.Nodes = append(s.Nodes, settings.Node{Name: address, Address: address, Network: "tcp", Dial: address})
+		s.Nodes = append(s.Nodes, nodeinfo.Node{Name: address, Address: address, Network: "tcp", Dial: address})
 	}
 	if s.ConnectTimeout == 0 {
 		s.ConnectTimeout, s.ReadTimeout = 2*time.Second, 2*time.Second
@@ -45,7 +46,7 @@ func TestAFlappingNodeIsDialledOnTheVeryNextRead(t *testing.T) {
 	}
 	server.Stop(t)
 	for range 3 { // past go-redis's PoolSize, where it used to start replaying its last dial error
-		if r := readOnce(t, pool)[0]; r.Err == nil || r.Err.Kind != KindRefused {
+		if r := readOnce(t, pool)[0]; r.Err == nil || r.Err.Kind != nodeinfo.KindRefused {
 			t.Fatalf("read of a stopped node: %+v, want refused", r)
 		}
 	}
@@ -70,7 +71,7 @@ func TestDeadNodesCostNothingWhileNobodyReads(t *testing.T) {
 	}
 	pool := poolFor(t, settings.Settings{MaxConcurrency: 16}, dead...)
 	for _, r := range readOnce(t, pool) {
-		if r.Err == nil || r.Err.Kind != KindRefused {
+		if r.Err == nil || r.Err.Kind != nodeinfo.KindRefused {
 			t.Fatalf("a closed port: %+v, want refused", r)
 		}
 	}
@@ -105,15 +106,15 @@ func TestEachRefusalNamesItsCause(t *testing.T) {
 		name    string
 		server  redistest.Options
 		tls     settings.TLS
-		want    Kind
+		want    nodeinfo.Kind
 		hintHas string
 	}{
 		// The harness's own admin connection, kept open, is the one client the server allows.
-		{"maxclients reached", redistest.Options{ExtraArgs: []string{"--maxclients", "1"}}, settings.TLS{}, KindMaxClients, "maxclients"},
-		{"TLS client, plaintext server", redistest.Options{}, trusting, KindNotTLS, "turn TLS off"},
-		{"plaintext client, TLS-only server", redistest.Options{TLS: ca}, settings.TLS{}, KindTLSOnly, "turn TLS on"},
-		{"no client certificate where one is required", redistest.Options{TLS: ca, TLSRequireClientCert: true}, trusting, KindClientCert, "client certificate"},
-		{"a client certificate the server does not trust", redistest.Options{TLS: ca, TLSRequireClientCert: true}, withCert(strangers), KindClientCert, "client certificate"},
+		{"maxclients reached", redistest.Options{ExtraArgs: []string{"--maxclients", "1"}}, settings.TLS{}, nodeinfo.KindMaxClients, "maxclients"},
+		{"TLS client, plaintext server", redistest.Options{}, trusting, nodeinfo.KindNotTLS, "turn TLS off"},
+		{"plaintext client, TLS-only server", redistest.Options{TLS: ca}, settings.TLS{}, nodeinfo.KindTLSOnly, "turn TLS on"},
+		{"no client certificate where one is required", redistest.Options{TLS: ca, TLSRequireClientCert: true}, trusting, nodeinfo.KindClientCert, "client certificate"},
+		{"a client certificate the server does not trust", redistest.Options{TLS: ca, TLSRequireClientCert: true}, withCert(strangers), nodeinfo.KindClientCert, "client certificate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,7 +151,7 @@ func TestATLSHandshakeAnsweredInPlainTextIsNotTLS(t *testing.T) {
 		}
 	}()
 	pool := poolFor(t, settings.Settings{TLS: settings.TLS{Enabled: true}}, listener.Addr().String())
-	if r := readOnce(t, pool)[0]; r.Err == nil || r.Err.Kind != KindNotTLS || strings.ContainsAny(r.Err.Detail, "\r\n") {
-		t.Fatalf("reading = %+v, want %s with a one-line detail", r.Err, KindNotTLS)
+	if r := readOnce(t, pool)[0]; r.Err == nil || r.Err.Kind != nodeinfo.KindNotTLS || strings.ContainsAny(r.Err.Detail, "\r\n") {
+		t.Fatalf("reading = %+v, want %s with a one-line detail", r.Err, nodeinfo.KindNotTLS)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
@@ -13,7 +14,7 @@ import (
 type discoverer interface {
 	// discover returns the nodes, or nil when no source answered; problems name each source that
 	// failed. known is the last topology, nil on first use.
-	discover(ctx context.Context, known *Topology) ([]settings.Node, []Problem)
+	discover(ctx context.Context, known *Topology) ([]nodeinfo.Node, []nodeinfo.Problem)
 	// dynamic says whether the nodes can change while the data source runs.
 	dynamic() bool
 	close() error
@@ -30,9 +31,9 @@ func newDiscoverer(p *Pool) discoverer {
 }
 
 // staticNodes are the configured nodes, as they are.
-type staticNodes []settings.Node
+type staticNodes []nodeinfo.Node
 
-func (s staticNodes) discover(context.Context, *Topology) ([]settings.Node, []Problem) {
+func (s staticNodes) discover(context.Context, *Topology) ([]nodeinfo.Node, []nodeinfo.Problem) {
 	return s, nil
 }
 func (staticNodes) dynamic() bool { return false }
@@ -45,7 +46,7 @@ func (p *Pool) askWithin(ctx context.Context) (context.Context, context.CancelFu
 
 // sortNodes orders discovered nodes by group, then address, so that a failover changes labels
 // but not the order of rows and repeated panels.
-func sortNodes(nodes []settings.Node) {
+func sortNodes(nodes []nodeinfo.Node) {
 	sort.SliceStable(nodes, func(i, j int) bool {
 		a, b := nodes[i], nodes[j]
 		if a.MasterName != b.MasterName {
@@ -56,17 +57,6 @@ func sortNodes(nodes []settings.Node) {
 		}
 		return a.Address < b.Address
 	})
-}
-
-// roleOf names a role the way the card does.
-func roleOf(announced string) string {
-	switch announced {
-	case "master", "primary":
-		return "primary"
-	case "slave", "replica":
-		return "replica"
-	}
-	return ""
 }
 
 // firstSlot is the first slot of a shard label such as "5461-10922"; shards without slots last.

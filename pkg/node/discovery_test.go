@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
@@ -17,10 +18,10 @@ func clusterWith(s settings.Settings) *clusterDiscovery {
 	return &clusterDiscovery{pool: &Pool{settings: s}}
 }
 
-func describe(nodes []settings.Node) string {
+func describe(nodes []nodeinfo.Node) string {
 	lines := make([]string, len(nodes))
 	for i, n := range nodes {
-		lines[i] = n.Address + " dial=" + n.Dial + " " + n.Role + " [" + n.Shard + "]"
+		lines[i] = n.Address + " dial=" + n.Dial + " " + string(n.Role) + " [" + n.Shard + "]"
 	}
 	return strings.Join(lines, "\n")
 }
@@ -79,7 +80,7 @@ func TestDiscoveredNodesNeverGetThePasswordInClear(t *testing.T) {
 	if n := clusterWith(settings.Settings{}).fromShards(tlsOnly)[0]; n.Address != "10.0.0.1:6380" || !n.TLS {
 		t.Fatalf("a member with only a TLS port must be dialled with TLS: %+v", n)
 	}
-	seeds := settings.Settings{Nodes: []settings.Node{{Address: "rediss://seed:6379", Dial: "seed:6379", Network: "tcp", TLS: true}}}
+	seeds := settings.Settings{Nodes: []nodeinfo.Node{{Address: "rediss://seed:6379", Dial: "seed:6379", Network: "tcp", TLS: true}}}
 	plain := []redis.ClusterShard{{Slots: []redis.SlotRange{{Start: 0, End: 16383}}, Nodes: []redis.Node{
 		{IP: "10.0.0.2", Port: 6379, Role: "master"},
 	}}}
@@ -97,7 +98,7 @@ func TestClusterNodesWithIPv6Addresses(t *testing.T) {
 
 func TestAFilterBeforeAnyNodeIsDiscoveredSaysWhy(t *testing.T) {
 	pool := NewPool(settings.Settings{Discovery: settings.DiscoveryCluster, DiscoveryInterval: time.Minute,
-		Nodes:          []settings.Node{{Name: "seed", Address: "127.0.0.1:1", Network: "tcp", Dial: "127.0.0.1:1"}},
+		Nodes:          []nodeinfo.Node{{Name: "seed", Address: "127.0.0.1:1", Network: "tcp", Dial: "127.0.0.1:1"}},
 		ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1})
 	t.Cleanup(func() { pool.Close() })
 	_, err := pool.Select(context.Background(), []string{"10.0.0.1:6379"})
@@ -109,9 +110,9 @@ func TestAFilterBeforeAnyNodeIsDiscoveredSaysWhy(t *testing.T) {
 // What seeds and sentinels announce is bounded like any reply: an oversized address or a node
 // past the count is left out and reported, the rest is kept.
 func TestDiscoveredNodesAreBounded(t *testing.T) {
-	found := []settings.Node{{Name: "a", Address: "10.0.0.1:6379"}, {Name: "b", Address: strings.Repeat("h", 300) + ":6379"}}
+	found := []nodeinfo.Node{{Name: "a", Address: "10.0.0.1:6379"}, {Name: "b", Address: strings.Repeat("h", 300) + ":6379"}}
 	for i := range maxDiscoveredNodes {
-		found = append(found, settings.Node{Name: fmt.Sprint("n", i), Address: fmt.Sprintf("10.1.%d.%d:6379", i/256, i%256)})
+		found = append(found, nodeinfo.Node{Name: fmt.Sprint("n", i), Address: fmt.Sprintf("10.1.%d.%d:6379", i/256, i%256)})
 	}
 	kept, problem := boundDiscovered(found)
 	if len(kept) != maxDiscoveredNodes || kept[0].Name != "a" || problem == nil || !strings.Contains(problem.Err.Detail, "2 announced nodes left out") {

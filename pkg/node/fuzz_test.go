@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/resptest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
@@ -50,7 +51,7 @@ func FuzzNodeReply(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		reply.Store(&data)
 		pool := NewPool(settings.Settings{
-			Nodes:          []settings.Node{{Name: "fuzzed", Address: server.Addr, Network: "tcp", Dial: server.Addr}},
+			Nodes:          []nodeinfo.Node{{Name: "fuzzed", Address: server.Addr, Network: "tcp", Dial: server.Addr}},
 			ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1,
 		})
 		defer pool.Close()
@@ -58,7 +59,7 @@ func FuzzNodeReply(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var reading Reading
+		var reading nodeinfo.Reading
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		reading = pool.Read(context.Background(), everyNode, Request{Sections: []string{"persistence", "replication"}, RewriteTrigger: true})[0]
@@ -66,16 +67,16 @@ func FuzzNodeReply(f *testing.F) {
 		if enabled, _ := reading.Info.Int("aof_enabled"); string(data) == healthy && (reading.Err != nil || enabled != 1 || !reading.Trigger.Known) {
 			t.Fatalf("the healthy seed read %+v: the harness does not reach INFO", reading)
 		}
-		if reading.Err != nil && reading.Err.Kind == KindPanic {
+		if reading.Err != nil && reading.Err.Kind == nodeinfo.KindPanic {
 			t.Fatalf("reading %q panicked: %s", clipBytes(data), reading.Err.Detail)
 		}
 		if allocated := after.TotalAlloc - before.TotalAlloc; allocated > fuzzReadMemory {
 			t.Fatalf("reading %q allocated %d MiB", clipBytes(data), allocated>>20)
 		}
-		if reading.Err != nil && len(reading.Err.Detail) > MaxEchoed+128 {
+		if reading.Err != nil && len(reading.Err.Detail) > nodeinfo.MaxEchoed+128 {
 			t.Fatalf("an error of %d bytes: %.200s", len(reading.Err.Detail), reading.Err.Detail)
 		}
 	})
 }
 
-func clipBytes(data []byte) string { return Clip(string(data)) }
+func clipBytes(data []byte) string { return nodeinfo.Clip(string(data)) }

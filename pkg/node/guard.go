@@ -6,6 +6,8 @@ import (
 	"net"
 	"sync"
 	"syscall"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // Limits on what one node may send, enforced on the wire before go-redis allocates anything for
@@ -269,8 +271,10 @@ func isString(kind byte) bool { return kind == '$' }
 
 func isAggregate(kind byte) bool { return kind == '*' }
 
-func oversized(detail string) *Error { return &Error{Kind: KindOversized, Detail: detail} }
+func oversized(detail string) *nodeinfo.Failure {
+	return &nodeinfo.Failure{Kind: nodeinfo.KindOversized, Detail: detail}
+}
 
-func malformed(detail string) *Error {
-	return &Error{Kind: KindProtocol, Detail: "the reply is not valid RESP: " + detail}
+func malformed(detail string) *nodeinfo.Failure {
+	return &nodeinfo.Failure{Kind: nodeinfo.KindProtocol, Detail: "the reply is not valid RESP: " + detail}
 }

@@ -4,35 +4,37 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 func TestGuardPassesRealRepliesAndStopsHostileOnesAtTheirHeader(t *testing.T) {
 	info := "$" + strconv.Itoa(len(strings.Repeat("a", 300<<10))) + "\r\n" + strings.Repeat("a", 300<<10) + "\r\n"
 	cases := []struct {
 		name, stream string
-		kind         Kind // "" for a stream that passes
+		kind         nodeinfo.Kind // "" for a stream that passes
 		detail       string
 	}{
 		{"simple, error, integer, null", "+OK\r\n-ERR unknown command 'HELLO'\r\n:12\r\n$-1\r\n*-1\r\n", "", ""},
 		{"a 300 KiB INFO", info, "", ""},
 		{"CONFIG GET", "*4\r\n$3\r\nabc\r\n$1\r\n1\r\n$3\r\ndef\r\n$2\r\n\r\n\r\n", "", ""},
 		{"empty arrays", "*0\r\n*1\r\n*0\r\n:1\r\n", "", ""},
-		{"a RESP3 map to a RESP2 client", "+OK\r\n%2\r\n+a\r\n", KindProtocol, "RESP2 reply type"},
-		{"chained empty attributes", strings.Repeat("|0\r\n", 100), KindProtocol, "RESP2 reply type"},
-		{"a RESP3 big number", "(" + strings.Repeat("9", 1<<20) + "\r\n", KindProtocol, "RESP2 reply type"},
-		{"1 TiB bulk", "+OK\r\n$1099511627776\r\n", KindOversized, "reply of 1099511627776 bytes over the limit of 4194304"},
-		{"MaxInt64 bulk", "$9223372036854775807\r\n", KindOversized, "reply of 9223372036854775807 bytes"},
-		{"past MaxInt64", "$9223372036854775808\r\n", KindOversized, "beyond"},
-		{"20 digits", "$10000000000000000000\r\n", KindOversized, "more than 19 digits"},
-		{"two billion elements", "*2000000000\r\n", KindOversized, "reply of 2000000000 elements over the limit of 262144"},
-		{"elements add up", strings.Repeat("*200000\r\n", 2), KindOversized, "reply of 400000 elements"},
-		{"deep nesting", strings.Repeat("*1\r\n", MaxReplyDepth+1), KindOversized, "deeper than the limit of 16"},
-		{"negative length", "*-2\r\n", KindProtocol, "length -2"},
-		{"unknown type", "?\r\n", KindProtocol, "where a RESP2 reply type is expected"},
-		{"no length", "$\r\n", KindProtocol, "without a length"},
-		{"letters in a length", "$12a\r\n", KindProtocol, "in the length"},
-		{"LF without CR", "*1\n", KindProtocol, "broken"},
-		{"endless line", "+" + strings.Repeat("x", MaxReplyString), KindOversized, "line of more than"},
+		{"a RESP3 map to a RESP2 client", "+OK\r\n%2\r\n+a\r\n", nodeinfo.KindProtocol, "RESP2 reply type"},
+		{"chained empty attributes", strings.Repeat("|0\r\n", 100), nodeinfo.KindProtocol, "RESP2 reply type"},
+		{"a RESP3 big number", "(" + strings.Repeat("9", 1<<20) + "\r\n", nodeinfo.KindProtocol, "RESP2 reply type"},
+		{"1 TiB bulk", "+OK\r\n$1099511627776\r\n", nodeinfo.KindOversized, "reply of 1099511627776 bytes over the limit of 4194304"},
+		{"MaxInt64 bulk", "$9223372036854775807\r\n", nodeinfo.KindOversized, "reply of 9223372036854775807 bytes"},
+		{"past MaxInt64", "$9223372036854775808\r\n", nodeinfo.KindOversized, "beyond"},
+		{"20 digits", "$10000000000000000000\r\n", nodeinfo.KindOversized, "more than 19 digits"},
+		{"two billion elements", "*2000000000\r\n", nodeinfo.KindOversized, "reply of 2000000000 elements over the limit of 262144"},
+		{"elements add up", strings.Repeat("*200000\r\n", 2), nodeinfo.KindOversized, "reply of 400000 elements"},
+		{"deep nesting", strings.Repeat("*1\r\n", MaxReplyDepth+1), nodeinfo.KindOversized, "deeper than the limit of 16"},
+		{"negative length", "*-2\r\n", nodeinfo.KindProtocol, "length -2"},
+		{"unknown type", "?\r\n", nodeinfo.KindProtocol, "where a RESP2 reply type is expected"},
+		{"no length", "$\r\n", nodeinfo.KindProtocol, "without a length"},
+		{"letters in a length", "$12a\r\n", nodeinfo.KindProtocol, "in the length"},
+		{"LF without CR", "*1\n", nodeinfo.KindProtocol, "broken"},
+		{"endless line", "+" + strings.Repeat("x", MaxReplyString), nodeinfo.KindOversized, "line of more than"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -53,7 +55,7 @@ func TestGuardPassesRealRepliesAndStopsHostileOnesAtTheirHeader(t *testing.T) {
 					}
 					continue
 				}
-				got, ok := failure.(*Error)
+				got, ok := failure.(*nodeinfo.Failure)
 				if !ok || got.Kind != c.kind || !strings.Contains(got.Detail, c.detail) {
 					t.Fatalf("chunks of %d: got %v, want %s containing %q", chunkSize, failure, c.kind, c.detail)
 				}
@@ -84,12 +86,12 @@ func TestGuardBudgetIsPerRoundTrip(t *testing.T) {
 }
 
 func TestClipBoundsEchoedTextAtACharacterBoundary(t *testing.T) {
-	if Clip("short") != "short" {
+	if nodeinfo.Clip("short") != "short" {
 		t.Fatal("a short text is kept as is")
 	}
 	long := strings.Repeat("é", 1000) // 2000 bytes
-	clipped := Clip(long)
-	if len(clipped) > MaxEchoed+32 || !strings.HasSuffix(clipped, "… (1488 more bytes)") {
+	clipped := nodeinfo.Clip(long)
+	if len(clipped) > nodeinfo.MaxEchoed+32 || !strings.HasSuffix(clipped, "… (1488 more bytes)") {
 		t.Fatalf("clipped to %d bytes: %q", len(clipped), clipped[len(clipped)-40:])
 	}
 	if !strings.HasPrefix(clipped, strings.Repeat("é", 256)+"…") {

@@ -17,7 +17,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/flight"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
@@ -33,37 +35,10 @@ type Request struct {
 	Fresh bool
 }
 
-// Reading is what one node answered, or why it did not.
-type Reading struct {
-	Node settings.Node
-	Info info.Info
-	// Trigger is the server's automatic rewrite trigger; Known is false when CONFIG is refused.
-	Trigger RewriteTrigger
-	// Config is the server's snapshot schedule and fsync policy, read with the trigger.
-	Config PersistenceConfig
-	Err    *Error
-}
-
-// PersistenceConfig is Redis's save and appendfsync. A value is nil when CONFIG is refused or
-// the server does not know the parameter; ConfigRefused says which.
-type PersistenceConfig struct {
-	ConfigRefused bool
-	// Save is the RDB snapshot schedule; "" means the server takes no snapshots (save "").
-	Save        *string
-	AppendFsync *string
-}
-
 // nodeConfig is what one cached CONFIG round trip answered.
 type nodeConfig struct {
-	trigger     RewriteTrigger
-	persistence PersistenceConfig
-}
-
-// RewriteTrigger is Redis's auto-aof-rewrite-percentage and auto-aof-rewrite-min-size.
-type RewriteTrigger struct {
-	Known        bool
-	Percent      int64
-	MinSizeBytes int64
+	trigger     nodeinfo.RewriteTrigger
+	persistence nodeinfo.PersistenceConfig
 }
 
 // Pool keeps one go-redis client per node for the life of a data source instance. With
@@ -86,21 +61,13 @@ type Pool struct {
 
 // Topology is the set of nodes at one point in time, with what went wrong finding them.
 type Topology struct {
-	Nodes []settings.Node
+	Nodes []nodeinfo.Node
 	// Problems are discovery failures; the nodes known before them are kept.
-	Problems     []Problem
+	Problems     []nodeinfo.Problem
 	clients      []*client
 	discoveredAt time.Time
 	unresolved   bool // no discovery source answered
 }
-
-// Problem is a discovery source (seed or sentinel) that could not be used, and why.
-type Problem struct {
-	Source string
-	Err    *Error
-}
-
-func (p Problem) String() string { return p.Source + ": " + p.Err.Error() + "; " + p.Err.Hint() }
 
 // Selection is a set of nodes of one topology, chosen by a query's node filter.
 type Selection struct {
@@ -109,8 +76,8 @@ type Selection struct {
 }
 
 // Nodes are the selected nodes, in selection order.
-func (s Selection) Nodes() []settings.Node {
-	nodes := make([]settings.Node, len(s.indexes))
+func (s Selection) Nodes() []nodeinfo.Node {
+	nodes := make([]nodeinfo.Node, len(s.indexes))
 	for i, index := range s.indexes {
 		nodes[i] = s.topology.Nodes[index]
 	}
@@ -118,7 +85,7 @@ func (s Selection) Nodes() []settings.Node {
 }
 
 // Problems are the discovery problems of the topology the selection was made from.
-func (s Selection) Problems() []Problem { return s.topology.Problems }
+func (s Selection) Problems() []nodeinfo.Problem { return s.topology.Problems }
 
 type client struct {
 	rdb     atomic.Pointer[redis.Client]
@@ -134,7 +101,7 @@ type client struct {
 	trigger     nodeConfig
 	triggerRead time.Time
 
-	flights coalescer
+	flights *flight.Group[Request, nodeinfo.Reading]
 }
 
 // triggerTTL bounds how old the rewrite trigger shown beside a card can be.
@@ -158,7 +125,7 @@ func NewPool(s settings.Settings) *Pool {
 	return pool
 }
 
-func clientOptions(s settings.Settings, n settings.Node, budget time.Duration) *redis.Options {
+func clientOptions(s settings.Settings, n nodeinfo.Node, budget time.Duration) *redis.Options {
 	options := &redis.Options{
 		Network:               n.Network,
 		Addr:                  n.Dial,
@@ -200,7 +167,7 @@ func (p *Pool) Discovery() settings.Discovery { return p.settings.Discovery }
 
 // lockedClientFor is clientFor for discovery, which runs outside refreshMu. It returns nil once
 // the pool is closed.
-func (p *Pool) lockedClientFor(n settings.Node) *client {
+func (p *Pool) lockedClientFor(n nodeinfo.Node) *client {
 	p.refreshMu.Lock()
 	defer p.refreshMu.Unlock()
 	if p.closed {
@@ -210,7 +177,7 @@ func (p *Pool) lockedClientFor(n settings.Node) *client {
 }
 
 // clientFor returns the node's client, creating it on first use. Callers hold refreshMu.
-func (p *Pool) clientFor(n settings.Node) *client {
+func (p *Pool) clientFor(n nodeinfo.Node) *client {
 	key := n.Network + " " + n.Dial + " tls=" + strconv.FormatBool(n.TLS)
 	if c, ok := p.clients[key]; ok {
 		return c
@@ -221,7 +188,7 @@ func (p *Pool) clientFor(n settings.Node) *client {
 }
 
 func newClient(options func() *redis.Options) *client {
-	c := &client{options: options}
+	c := &client{options: options, flights: flight.NewGroup[Request, nodeinfo.Reading](Request.covers)}
 	c.rdb.Store(redis.NewClient(options()))
 	return c
 }
@@ -241,10 +208,10 @@ func (c *client) renew() {
 
 // guarded runs fn, which uses the go-redis client, and turns a panic inside it into an error,
 // with the client renewed.
-func (c *client) guarded(fn func()) (failure *Error) {
+func (c *client) guarded(fn func()) (failure *nodeinfo.Failure) {
 	defer func() {
 		if cause := recover(); cause != nil {
-			failure = Recovered(cause)
+			failure = nodeinfo.Recovered(cause)
 			c.renew()
 		}
 	}()
@@ -298,7 +265,7 @@ func (p *Pool) Topology(ctx context.Context) *Topology {
 	case <-running:
 		return orEmpty(p.current.Load())
 	case <-ctx.Done():
-		return &Topology{Problems: []Problem{{Source: "discovery", Err: Classify(ctx.Err())}}, unresolved: true}
+		return &Topology{Problems: []nodeinfo.Problem{{Source: "discovery", Err: Classify(ctx.Err())}}, unresolved: true}
 	}
 }
 
@@ -312,18 +279,18 @@ func orEmpty(t *Topology) *Topology {
 // refresh runs one discovery and makes its result current. A discovery that panics is a
 // problem of the discovery like any other, and still ends the refresh.
 func (p *Pool) refresh(ctx context.Context, known *Topology, done chan struct{}) {
-	var found []settings.Node
-	var problems []Problem
+	var found []nodeinfo.Node
+	var problems []nodeinfo.Problem
 	func() {
 		defer func() {
 			if cause := recover(); cause != nil {
-				found, problems = nil, []Problem{{Source: "discovery", Err: Recovered(cause)}}
+				found, problems = nil, []nodeinfo.Problem{{Source: "discovery", Err: nodeinfo.Recovered(cause)}}
 			}
 		}()
 		found, problems = p.discoverer.discover(ctx, known)
 	}()
 	if found != nil {
-		var problem *Problem
+		var problem *nodeinfo.Problem
 		if found, problem = boundDiscovered(found); problem != nil {
 			problems = append(problems, *problem)
 		}
@@ -351,7 +318,7 @@ const (
 )
 
 // boundDiscovered drops announced nodes past those bounds, and says so.
-func boundDiscovered(found []settings.Node) ([]settings.Node, *Problem) {
+func boundDiscovered(found []nodeinfo.Node) ([]nodeinfo.Node, *nodeinfo.Problem) {
 	kept := found[:0:0]
 	dropped := 0
 	for _, n := range found {
@@ -365,7 +332,7 @@ func boundDiscovered(found []settings.Node) ([]settings.Node, *Problem) {
 		return found, nil
 	}
 	detail := fmt.Sprintf("%d announced nodes left out: over %d nodes, or a name or address longer than %d bytes", dropped, maxDiscoveredNodes, maxDiscoveredLength)
-	return kept, &Problem{Source: "discovery", Err: &Error{Kind: KindOversized, Detail: detail}}
+	return kept, &nodeinfo.Problem{Source: "discovery", Err: &nodeinfo.Failure{Kind: nodeinfo.KindOversized, Detail: detail}}
 }
 
 func (p *Pool) due(t *Topology) bool {
@@ -428,7 +395,7 @@ func (p *Pool) Select(ctx context.Context, filter []string) (Selection, error) {
 			verb, known = "discover", "discovered"
 		}
 		return Selection{}, fmt.Errorf("node filter names %s, which this data source does not %s; %s nodes: %s",
-			Clip(strings.Join(unknown, ", ")), verb, known, t.someNames(20))
+			nodeinfo.Clip(strings.Join(unknown, ", ")), verb, known, t.someNames(20))
 	}
 	return Selection{topology: t, indexes: selected}, nil
 }
@@ -466,17 +433,17 @@ func (t *Topology) someNames(max int) string {
 // timeout. Readings come back in the order of the selection; a failed node is a Reading with Err
 // set. Reads of one node that overlap, or come within the coalescing window of each other, share
 // one round trip.
-func (p *Pool) Read(ctx context.Context, selection Selection, request Request) []Reading {
-	readings := make([]Reading, len(selection.indexes))
+func (p *Pool) Read(ctx context.Context, selection Selection, request Request) []nodeinfo.Reading {
+	readings := make([]nodeinfo.Reading, len(selection.indexes))
 	readOne := func(i int) {
 		index := selection.indexes[i]
 		defer func() {
 			if cause := recover(); cause != nil {
-				readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Recovered(cause)}
+				readings[i] = nodeinfo.Reading{Node: selection.topology.Nodes[index], Err: nodeinfo.Recovered(cause)}
 			}
 		}()
 		if ctx.Err() != nil { // the caller left: the nodes not read yet are not read at all
-			readings[i] = Reading{Node: selection.topology.Nodes[index], Err: Classify(ctx.Err())}
+			readings[i] = nodeinfo.Reading{Node: selection.topology.Nodes[index], Err: Classify(ctx.Err())}
 			return
 		}
 		readings[i] = selection.topology.clients[index].coalescedRead(ctx, request, p.timeout, p.window)
@@ -504,16 +471,16 @@ func (p *Pool) Read(ctx context.Context, selection Selection, request Request) [
 	return readings
 }
 
-func (c *client) read(ctx context.Context, request Request) Reading {
+func (c *client) read(ctx context.Context, request Request) nodeinfo.Reading {
 	text, config, err := c.roundTrip(ctx, request)
 	if err != nil && !c.legacyInfo.Load() && isMultiSectionRejection(err) {
 		c.legacyInfo.Store(true)
 		text, config, err = c.roundTrip(ctx, request)
 	}
 	if err != nil {
-		return Reading{Err: Classify(err)}
+		return nodeinfo.Reading{Err: Classify(err)}
 	}
-	return Reading{Info: info.Parse(text), Trigger: config.trigger, Config: config.persistence}
+	return nodeinfo.Reading{Info: info.Parse(text), Trigger: config.trigger, Config: config.persistence}
 }
 
 // roundTrip sends INFO, and CONFIG GET when the cached trigger is due, in one pipeline: one
@@ -602,7 +569,7 @@ func (c *client) learnTrigger(cmds configCmds) nodeConfig {
 // passing error reply such as -BUSY or -LOADING.
 func isRefusal(err error) bool {
 	var reply redis.Error
-	return errors.As(err, &reply) && classifyReply(reply.Error()) == KindInfoRefused
+	return errors.As(err, &reply) && classifyReply(reply.Error()) == nodeinfo.KindInfoRefused
 }
 
 // parseConfig reads the CONFIG GET replies. A refused CONFIG (managed services, ACL) only means
@@ -625,13 +592,13 @@ func parseConfig(cmds configCmds) nodeConfig {
 	return config
 }
 
-func parseTrigger(values map[string]string) RewriteTrigger {
+func parseTrigger(values map[string]string) nodeinfo.RewriteTrigger {
 	percent, errPercent := strconv.ParseInt(values["auto-aof-rewrite-percentage"], 10, 64)
 	minSize, errMin := strconv.ParseInt(values["auto-aof-rewrite-min-size"], 10, 64)
 	if errPercent != nil || errMin != nil {
-		return RewriteTrigger{}
+		return nodeinfo.RewriteTrigger{}
 	}
-	return RewriteTrigger{Known: true, Percent: percent, MinSizeBytes: minSize}
+	return nodeinfo.RewriteTrigger{Known: true, Percent: percent, MinSizeBytes: minSize}
 }
 
 // isMultiSectionRejection recognises a pre-7.0 server's answer to `INFO a b`.

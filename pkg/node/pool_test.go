@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/resptest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
@@ -90,7 +91,7 @@ func TestPreSevenServersGetPlainInfoAfterOneRejection(t *testing.T) {
 	server := &legacyServer{}
 	address := server.serve(t)
 	pool := NewPool(settings.Settings{
-		Nodes:          []settings.Node{{Name: "legacy", Address: address, Network: "tcp", Dial: address}},
+		Nodes:          []nodeinfo.Node{{Name: "legacy", Address: address, Network: "tcp", Dial: address}},
 		ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1,
 	})
 	t.Cleanup(func() { pool.Close() })
@@ -118,7 +119,7 @@ func TestPreSevenServersGetPlainInfoAfterOneRejection(t *testing.T) {
 }
 
 func TestSelectOnlyReachesConfiguredNodes(t *testing.T) {
-	pool := NewPool(settings.Settings{Nodes: []settings.Node{
+	pool := NewPool(settings.Settings{Nodes: []nodeinfo.Node{
 		{Name: "a", Address: "10.0.0.1:6379", Network: "tcp", Dial: "10.0.0.1:6379"},
 		{Name: "b", Address: "10.0.0.2:6379", Network: "tcp", Dial: "10.0.0.2:6379"},
 	}, MaxConcurrency: 1})
@@ -135,7 +136,7 @@ func TestSelectOnlyReachesConfiguredNodes(t *testing.T) {
 	}
 }
 
-func names(nodes []settings.Node) string {
+func names(nodes []nodeinfo.Node) string {
 	var result []string
 	for _, n := range nodes {
 		result = append(result, n.Name)
@@ -147,7 +148,7 @@ func TestRepliesLongerThanTheReadBufferAreReadWhole(t *testing.T) {
 	server := &legacyServer{padding: "# Modules\r\n" + strings.Repeat("module:name=padding,ver=1,api=1,filters=0,usedby=[],using=[],options=[]\r\n", 3000)}
 	address := server.serve(t)
 	pool := NewPool(settings.Settings{
-		Nodes:          []settings.Node{{Name: "big", Address: address, Network: "tcp", Dial: address}},
+		Nodes:          []nodeinfo.Node{{Name: "big", Address: address, Network: "tcp", Dial: address}},
 		ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1,
 	})
 	t.Cleanup(func() { pool.Close() })
@@ -168,7 +169,7 @@ func legacyPool(t *testing.T, server *legacyServer, window time.Duration) (*Pool
 	t.Helper()
 	address := server.serve(t)
 	pool := NewPool(settings.Settings{
-		Nodes:          []settings.Node{{Name: "slow", Address: address, Network: "tcp", Dial: address}},
+		Nodes:          []nodeinfo.Node{{Name: "slow", Address: address, Network: "tcp", Dial: address}},
 		ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1, CoalesceWindow: window,
 	})
 	t.Cleanup(func() { pool.Close() })
@@ -184,7 +185,7 @@ func TestAReadCutShortByItsCallersDeadlineIsNotSharedWithTheNext(t *testing.T) {
 	pool, everyNode := legacyPool(t, server, time.Hour)
 	hurried, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if first := pool.Read(hurried, everyNode, Request{}); first[0].Err == nil || first[0].Err.Kind != KindTimeout {
+	if first := pool.Read(hurried, everyNode, Request{}); first[0].Err == nil || first[0].Err.Kind != nodeinfo.KindTimeout {
 		t.Fatalf("a 20 ms deadline on a 200 ms server: %+v, want a timeout", first[0])
 	}
 	if second := pool.Read(context.Background(), everyNode, Request{}); second[0].Err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
@@ -55,9 +56,9 @@ func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 		inSetUp bool
 	}{{servers[:1], false}, {servers, false}, {servers[:1], true}, {servers, true}} {
 		nodes := c.nodes
-		var configured []settings.Node
+		var configured []nodeinfo.Node
 		for i, s := range nodes {
-			configured = append(configured, settings.Node{Name: string(rune('a' + i)), Address: s.Addr, Network: "tcp", Dial: s.Addr})
+			configured = append(configured, nodeinfo.Node{Name: string(rune('a' + i)), Address: s.Addr, Network: "tcp", Dial: s.Addr})
 		}
 		// A window of an hour: a flight left in the air would answer, or block, every later read.
 		pool := NewPool(settings.Settings{Nodes: configured, ConnectTimeout: time.Second, ReadTimeout: time.Second,
@@ -72,8 +73,8 @@ func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 		everyNode.topology.clients[0].redis().AddHook(hook)
 
 		first := pool.Read(context.Background(), everyNode, Request{Sections: []string{"persistence"}, Fresh: true})
-		if first[0].Err == nil || first[0].Err.Kind != KindPanic || first[0].Err.Detail != "runtime error: makeslice: len out of range" {
-			t.Fatalf("%d nodes, in set-up %v: the panicking node read %+v, want its panic as an %s error", len(nodes), c.inSetUp, first[0], KindPanic)
+		if first[0].Err == nil || first[0].Err.Kind != nodeinfo.KindPanic || first[0].Err.Detail != "runtime error: makeslice: len out of range" {
+			t.Fatalf("%d nodes, in set-up %v: the panicking node read %+v, want its panic as an %s error", len(nodes), c.inSetUp, first[0], nodeinfo.KindPanic)
 		}
 		for _, r := range first[1:] {
 			if r.Err != nil {
@@ -94,7 +95,7 @@ func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 
 type panickingDiscovery struct{}
 
-func (panickingDiscovery) discover(context.Context, *Topology) ([]settings.Node, []Problem) {
+func (panickingDiscovery) discover(context.Context, *Topology) ([]nodeinfo.Node, []nodeinfo.Problem) {
 	panic("index out of range [3] with length 3")
 }
 func (panickingDiscovery) dynamic() bool { return true }
@@ -109,7 +110,7 @@ func TestADiscoveryThatPanicsIsAProblemNotAHang(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	topology := pool.Topology(ctx)
-	if len(topology.Problems) != 1 || topology.Problems[0].Err.Kind != KindPanic || !strings.Contains(topology.Problems[0].String(), "index out of range") {
+	if len(topology.Problems) != 1 || topology.Problems[0].Err.Kind != nodeinfo.KindPanic || !strings.Contains(topology.Problems[0].String(), "index out of range") {
 		t.Fatalf("problems = %v, want the discovery's panic", topology.Problems)
 	}
 }

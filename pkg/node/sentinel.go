@@ -7,9 +7,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
 // sentinelDiscovery finds the masters the sentinels monitor and their replicas. It keeps one
@@ -41,22 +40,22 @@ func (d *sentinelDiscovery) close() error {
 	return errors.Join(errs...)
 }
 
-func (d *sentinelDiscovery) discover(ctx context.Context, _ *Topology) ([]settings.Node, []Problem) {
-	var problems []Problem
-	var partial []settings.Node
+func (d *sentinelDiscovery) discover(ctx context.Context, _ *Topology) ([]nodeinfo.Node, []nodeinfo.Problem) {
+	var problems []nodeinfo.Problem
+	var partial []nodeinfo.Node
 	for i, sentinel := range d.sentinels {
 		source := "sentinel " + d.pool.settings.Nodes[i].Address
 		nodes, unknownMasters, err := d.ask(ctx, sentinel)
 		if err != nil {
-			problems = append(problems, Problem{Source: source, Err: Classify(err)})
+			problems = append(problems, nodeinfo.Problem{Source: source, Err: Classify(err)})
 			continue
 		}
 		for _, name := range unknownMasters {
-			problems = append(problems, Problem{Source: source, Err: &Error{Kind: KindRedis,
+			problems = append(problems, nodeinfo.Problem{Source: source, Err: &nodeinfo.Failure{Kind: nodeinfo.KindRedis,
 				Detail: fmt.Sprintf("monitors no master named %q; check sentinelMasters against SENTINEL MASTERS", name)}})
 		}
 		if len(nodes) == 0 && len(unknownMasters) == 0 {
-			problems = append(problems, Problem{Source: source, Err: &Error{Kind: KindRedis,
+			problems = append(problems, nodeinfo.Problem{Source: source, Err: &nodeinfo.Failure{Kind: nodeinfo.KindRedis,
 				Detail: "answers SENTINEL MASTERS with no master; check that this address is a sentinel (usually port 26379) of the group you want watched"}})
 		}
 		if len(nodes) > 0 && len(unknownMasters) == 0 {
@@ -72,7 +71,7 @@ func (d *sentinelDiscovery) discover(ctx context.Context, _ *Topology) ([]settin
 
 // ask reads the masters (all, or the configured names) and each master's replicas from one
 // sentinel. unknownMasters are configured names this sentinel does not monitor.
-func (d *sentinelDiscovery) ask(ctx context.Context, sentinel *client) (nodes []settings.Node, unknownMasters []string, err error) {
+func (d *sentinelDiscovery) ask(ctx context.Context, sentinel *client) (nodes []nodeinfo.Node, unknownMasters []string, err error) {
 	ctx, cancel := d.pool.askWithin(ctx)
 	defer cancel()
 	if failure := sentinel.guarded(func() { nodes, unknownMasters, err = d.askClient(ctx, sentinel.redis()) }); failure != nil {
@@ -81,7 +80,7 @@ func (d *sentinelDiscovery) ask(ctx context.Context, sentinel *client) (nodes []
 	return nodes, unknownMasters, err
 }
 
-func (d *sentinelDiscovery) askClient(ctx context.Context, sentinel *redis.Client) (nodes []settings.Node, unknownMasters []string, err error) {
+func (d *sentinelDiscovery) askClient(ctx context.Context, sentinel *redis.Client) (nodes []nodeinfo.Node, unknownMasters []string, err error) {
 	masters, unknownMasters, err := d.masters(ctx, sentinel)
 	if err != nil {
 		return nil, nil, err
@@ -92,9 +91,9 @@ func (d *sentinelDiscovery) askClient(ctx context.Context, sentinel *redis.Clien
 		if err := sentinel.Process(ctx, replicas); err != nil {
 			return nil, nil, err
 		}
-		nodes = append(nodes, d.node(master, "primary", name))
+		nodes = append(nodes, d.node(master, nodeinfo.RolePrimary, name))
 		for _, replica := range replicas.Val() {
-			nodes = append(nodes, d.node(replica, "replica", name))
+			nodes = append(nodes, d.node(replica, nodeinfo.RoleReplica, name))
 		}
 	}
 	sortNodes(nodes)
@@ -124,7 +123,7 @@ func (d *sentinelDiscovery) masters(ctx context.Context, sentinel *redis.Client)
 	return masters, unknown, nil
 }
 
-func (d *sentinelDiscovery) node(fields map[string]string, role, masterName string) settings.Node {
+func (d *sentinelDiscovery) node(fields map[string]string, role nodeinfo.Role, masterName string) nodeinfo.Node {
 	n := d.pool.settings.Discovered(net.JoinHostPort(fields["ip"], fields["port"]))
 	n.Role, n.MasterName = role, masterName
 	return n

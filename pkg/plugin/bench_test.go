@@ -16,7 +16,7 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // Benchmarks against real redis-server processes. The target: QueryData for one node within 1.5x
@@ -172,9 +172,9 @@ func benchDatasource(b *testing.B, servers []*redistest.Server) *Datasource {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ds := instance.(*Datasource)
-	if ds.settingsErr != nil {
-		b.Fatal(ds.settingsErr)
+	ds, ok := instance.(*Datasource)
+	if !ok {
+		b.Fatal(instance.(misconfigured).err)
 	}
 	b.Cleanup(ds.Dispose)
 	return ds
@@ -240,12 +240,12 @@ func BenchmarkPoolReadCard1Node(b *testing.B) {
 	server := benchServers(b, 1)[0]
 	ds := benchDatasource(b, []*redistest.Server{server})
 	ctx := context.Background()
-	everyNode, err := ds.pool.Select(ctx, nil)
+	everyNode, err := ds.nodes.Select(ctx, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	read := func() {
-		if readings := ds.pool.Read(ctx, everyNode, cardRequest); readings[0].Err != nil {
+		if readings := ds.nodes.Read(ctx, everyNode, cardRequest); readings[0].Err != nil {
 			b.Fatal(readings[0].Err)
 		}
 	}
@@ -261,14 +261,14 @@ func BenchmarkPoolReadCard1Node(b *testing.B) {
 }
 
 // benchCardReadings reads one real node once, for the pure benchmarks.
-func benchCardReadings(b *testing.B) []node.Reading {
+func benchCardReadings(b *testing.B) []nodeinfo.Reading {
 	b.Helper()
 	ds := benchDatasource(b, benchServers(b, 1))
-	everyNode, err := ds.pool.Select(context.Background(), nil)
+	everyNode, err := ds.nodes.Select(context.Background(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	readings := ds.pool.Read(context.Background(), everyNode, cardRequest)
+	readings := ds.nodes.Read(context.Background(), everyNode, cardRequest)
 	if readings[0].Err != nil {
 		b.Fatal(readings[0].Err)
 	}
@@ -299,7 +299,7 @@ func BenchmarkCardRulesAndFrame(b *testing.B) {
 	b.ReportAllocs()
 	meter := startCPUMeter(b, nil)
 	for range b.N {
-		if frames := cardFrames(models.Query{}, readings); frames[0].Rows() != 1 {
+		if frames := cardFrames(nil, models.Query{}, readings); frames[0].Rows() != 1 {
 			b.Fatal("no card row")
 		}
 	}

@@ -87,7 +87,7 @@ func concurrentQueries(t *testing.T, ds *Datasource, n int, queryTypes ...string
 func TestConcurrentQueriesShareOneInfoPerNode(t *testing.T) {
 	servers := redistest.StartMany(t, 2, redistest.Options{})
 	// A window far longer than the test, so that every query below falls inside it.
-	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q},{"address":%q}],"coalesceWindowMs":60000}`, servers[0].Addr, servers[1].Addr), nil)
+	ds := configured(t, fmt.Sprintf(`{"nodes":[{"address":%q},{"address":%q}],"coalesceWindowMs":60000}`, servers[0].Addr, servers[1].Addr), nil)
 	probes := []probe{probeOf(t, servers[0]), probeOf(t, servers[1])}
 	before := []serverCounters{probes[0].read(t), probes[1].read(t)}
 
@@ -103,7 +103,7 @@ func TestConcurrentQueriesShareOneInfoPerNode(t *testing.T) {
 
 func TestReadingsAreNotSharedPastTheWindow(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{})
-	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q}],"coalesceWindowMs":50}`, server.Addr), nil)
+	ds := configured(t, fmt.Sprintf(`{"nodes":[{"address":%q}],"coalesceWindowMs":50}`, server.Addr), nil)
 	expectCard(t, ds, server.Addr, "ok", "succeeded")
 	server.RewriteErrKilledChild(t)
 	time.Sleep(60 * time.Millisecond) // past the window: the next card must be read afresh
@@ -112,7 +112,7 @@ func TestReadingsAreNotSharedPastTheWindow(t *testing.T) {
 
 func TestSteadyPollingOpensNoNewConnections(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{})
-	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q}],"coalesceWindowMs":0}`, server.Addr), nil)
+	ds := configured(t, fmt.Sprintf(`{"nodes":[{"address":%q}],"coalesceWindowMs":0}`, server.Addr), nil)
 	concurrentQueries(t, ds, 1, "card") // the one connection is opened here
 	counters := probeOf(t, server)
 	before := counters.read(t)
@@ -130,7 +130,7 @@ func TestSteadyPollingOpensNoNewConnections(t *testing.T) {
 
 func TestIdenticalConcurrentQueriesShareOneAnswerWithTheirOwnRefIDs(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{})
-	ds := newDatasource(t, fmt.Sprintf(`{"nodes":[{"address":%q,"name":"cache"}],"coalesceWindowMs":0}`, server.Addr), nil)
+	ds := configured(t, fmt.Sprintf(`{"nodes":[{"address":%q,"name":"cache"}],"coalesceWindowMs":0}`, server.Addr), nil)
 	const n = 20
 	var queries []backend.DataQuery
 	for i := range n {

@@ -1,5 +1,6 @@
-// Package plugin is the Grafana-facing layer: it wires settings → nodes → INFO → state → frames
-// behind the SDK's handlers and does no judging of its own.
+// Package plugin is the Grafana-facing layer: it wires settings → nodes → INFO → card → frames
+// behind the SDK's handlers and does no judging of its own. It is the only package that uses the
+// Redis I/O (package node).
 package plugin
 
 import (
@@ -7,11 +8,12 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/persistwatch/redis-persistence-datasource/pkg/flight"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
 
@@ -23,15 +25,24 @@ var (
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
-// Datasource is one configured data source: its validated settings, its node pool and its query
-// router, all built once when Grafana creates the instance.
+// nodeReader is what the handlers ask of the nodes: a node.Pool, or a fake in handler tests.
+type nodeReader interface {
+	// Select resolves a node filter; only configured or discovered nodes can be selected.
+	Select(ctx context.Context, filter []string) (node.Selection, error)
+	// Read reads the selected nodes; a node that fails is a reading with Err set.
+	Read(ctx context.Context, selection node.Selection, request node.Request) []nodeinfo.Reading
+	Discovery() settings.Discovery
+	Close() error
+}
+
+// Datasource is one data source with valid settings and its node reader, built once when
+// Grafana creates the instance. (Invalid settings make a misconfigured instance.)
 type Datasource struct {
-	// settingsErr is kept rather than returned from the factory, so that "Save & test" and every
-	// query can show the administrator which setting is wrong.
-	settingsErr error
-	pool        *node.Pool
-	mux         *datasource.QueryTypeMux
-	shared      sharedAnswers
+	nodes nodeReader
+	// answers lets identical queries in flight at the same time share one answer: fifty viewers
+	// of a thousand-node dashboard cost one evaluation and one set of frames, not fifty. The node
+	// reads below are shared per node as well (node.Pool).
+	answers *flight.Group[string, backend.DataResponse]
 	// delayedFsyncs remembers each node's aof_delayed_fsync, for its increase.
 	delayedFsyncs delayedFsyncs
 	// liveIntervalFloor lowers the shortest live push interval (liveIntervalMin) for tests; zero
@@ -44,19 +55,18 @@ func NewDatasource(ctx context.Context, instance backend.DataSourceInstanceSetti
 	loaded, err := settings.Load(ctx, instance)
 	if err != nil {
 		log.DefaultLogger.Warn("invalid data source settings", "datasource", instance.UID, "error", err.Error())
-		return &Datasource{settingsErr: err}, nil
+		return misconfigured{err}, nil
 	}
-	ds := &Datasource{pool: node.NewPool(loaded)}
-	ds.mux = ds.routes()
-	return ds, nil
+	return newDatasource(node.NewPool(loaded)), nil
+}
+
+func newDatasource(nodes nodeReader) *Datasource {
+	return &Datasource{nodes: nodes, answers: flight.NewGroup[string, backend.DataResponse](sameQuery)}
 }
 
 // Dispose closes the node connections when Grafana replaces or removes the instance.
 func (d *Datasource) Dispose() {
-	if d.pool == nil {
-		return
-	}
-	if err := d.pool.Close(); err != nil {
+	if err := d.nodes.Close(); err != nil {
 		log.DefaultLogger.Debug("closing Redis connections", "error", err.Error())
 	}
 }

@@ -8,20 +8,42 @@ import (
 	"testing"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 )
 
-func newDatasource(t *testing.T, jsonData string, secure map[string]string) *Datasource {
+// configured is a data source whose settings are valid.
+func configured(t *testing.T, jsonData string, secure map[string]string) *Datasource {
+	t.Helper()
+	instance := newInstance(t, jsonData, secure)
+	ds, ok := instance.(*Datasource)
+	if !ok {
+		t.Fatalf("settings rejected: %v", instance.(misconfigured).err)
+	}
+	t.Cleanup(ds.Dispose)
+	return ds
+}
+
+// rejected is the instance of a data source whose settings are invalid.
+func rejected(t *testing.T, jsonData string) misconfigured {
+	t.Helper()
+	instance := newInstance(t, jsonData, nil)
+	m, ok := instance.(misconfigured)
+	if !ok {
+		t.Fatalf("settings %s accepted; want them rejected", jsonData)
+	}
+	return m
+}
+
+func newInstance(t *testing.T, jsonData string, secure map[string]string) instancemgmt.Instance {
 	t.Helper()
 	instance, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{UID: "test", JSONData: []byte(jsonData), DecryptedSecureJSONData: secure})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := instance.(*Datasource)
-	t.Cleanup(ds.Dispose)
-	return ds
+	return instance
 }
 
-func query(t *testing.T, ds *Datasource, queryType, model string) backend.DataResponse {
+func query(t *testing.T, ds backend.QueryDataHandler, queryType, model string) backend.DataResponse {
 	t.Helper()
 	response, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{{RefID: "A", QueryType: queryType, JSON: json.RawMessage(model)}}})
 	if err != nil {
@@ -31,7 +53,7 @@ func query(t *testing.T, ds *Datasource, queryType, model string) backend.DataRe
 }
 
 func TestInvalidSettingsAreReportedByHealthAndQueries(t *testing.T) {
-	ds := newDatasource(t, `{"nodes":[{"address":"cache-1"}]}`, nil)
+	ds := rejected(t, `{"nodes":[{"address":"cache-1"}]}`)
 	health, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
 	if err != nil || health.Status != backend.HealthStatusError || !strings.Contains(health.Message, `setting nodes[0].address: "cache-1" is not host:port`) {
 		t.Fatalf("health = %+v, %v", health, err)
@@ -43,7 +65,7 @@ func TestInvalidSettingsAreReportedByHealthAndQueries(t *testing.T) {
 }
 
 func TestQueriesThatCannotRunAreDownstreamErrors(t *testing.T) {
-	ds := newDatasource(t, `{"nodes":[{"address":"127.0.0.1:1","name":"one"}]}`, nil)
+	ds := configured(t, `{"nodes":[{"address":"127.0.0.1:1","name":"one"}]}`, nil)
 	tests := map[string]struct{ queryType, model, want string }{
 		"unknown query type":   {"size", `{}`, `unknown queryType "size"; use one of card, alerting, raw, siblings`},
 		"unknown metric":       {"alerting", `{"metric":"bogus"}`, `metric "bogus" is not one of`},
@@ -73,7 +95,7 @@ func (r *recordingSender) Send(response *backend.CallResourceResponse) error {
 }
 
 func TestNodesResourceListsConfiguredNodesOnly(t *testing.T) {
-	ds := newDatasource(t, `{"nodes":[{"address":"127.0.0.1:7001","name":"cache-1"},{"address":"rediss://127.0.0.1:7002"}]}`,
+	ds := configured(t, `{"nodes":[{"address":"127.0.0.1:7001","name":"cache-1"},{"address":"rediss://127.0.0.1:7002"}]}`,
 		map[string]string{"password": "hunter2"})
 	sender := &recordingSender{}
 	if err := ds.CallResource(context.Background(), &backend.CallResourceRequest{Path: "nodes", Method: http.MethodGet}, sender); err != nil {

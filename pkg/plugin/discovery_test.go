@@ -106,7 +106,7 @@ func discoveryDatasource(t *testing.T, settings map[string]any, secure map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newDatasource(t, string(raw), secure)
+	return configured(t, string(raw), secure)
 }
 
 func TestRealClusterEveryNodeFromOneSeedAndRolesFollowAFailover(t *testing.T) {

@@ -15,14 +15,11 @@ import (
 // CheckHealth ("Save & test") reads every node once and reports, in one message, how many answer,
 // whether AOF is on for each, and each failure with its kind and what to check.
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	if d.settingsErr != nil {
-		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.settingsErr.Error()}, nil
-	}
-	everyNode, err := d.pool.Select(ctx, nil)
+	everyNode, err := d.nodes.Select(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	cards := evaluate(d.pool.Read(ctx, everyNode, cardRequest))
+	cards := evaluate(d.nodes.Read(ctx, everyNode, cardRequest))
 	answered := 0
 	lines := make([]string, len(cards))
 	for i, nc := range cards {
@@ -39,7 +36,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		status = backend.HealthStatusError
 	}
 	summary := fmt.Sprintf("%d of %d Redis nodes answered INFO", answered, len(cards))
-	if mode := d.pool.Discovery(); mode != settings.DiscoveryStatic {
+	if mode := d.nodes.Discovery(); mode != settings.DiscoveryStatic {
 		summary = fmt.Sprintf("%s discovery found %d nodes; %s", mode, len(cards), summary)
 	}
 	details, err := json.Marshal(map[string]string{"verboseMessage": strings.Join(lines, "\n")})

@@ -14,6 +14,7 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/internal/resptest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // hostileQueryMemory bounds what one query may allocate, in total, when a node answers with
@@ -22,41 +23,41 @@ import (
 const hostileQueryMemory = 64 << 20
 
 // maxMessage bounds a card reason, notice or health line about one node: the echoed server text
-// (node.MaxEchoed) plus our own words.
-const maxMessage = node.MaxEchoed + 512
+// (nodeinfo.MaxEchoed) plus our own words.
+const maxMessage = nodeinfo.MaxEchoed + 512
 
 var hostileReplies = []struct {
 	name   string
 	script resptest.Script
-	kind   node.Kind
+	kind   nodeinfo.Kind
 	detail string
 }{
 	{"a 1 TiB INFO", resptest.Script{"INFO": resptest.Header("$1099511627776")},
-		node.KindOversized, "reply of 1099511627776 bytes over the limit of 4194304"},
+		nodeinfo.KindOversized, "reply of 1099511627776 bytes over the limit of 4194304"},
 	{"an INFO of MaxInt64 bytes", resptest.Script{"INFO": resptest.Header("$9223372036854775807")},
-		node.KindOversized, "reply of 9223372036854775807 bytes over the limit of 4194304"},
+		nodeinfo.KindOversized, "reply of 9223372036854775807 bytes over the limit of 4194304"},
 	{"two billion elements to HELLO", resptest.Script{"HELLO": resptest.Header("*2000000000")},
-		node.KindOversized, "reply of 2000000000 elements over the limit of 262144"},
+		nodeinfo.KindOversized, "reply of 2000000000 elements over the limit of 262144"},
 	{"a never-ending bulk string", resptest.Script{"INFO": resptest.Endless("$1073741824\r\n")},
-		node.KindOversized, "reply of 1073741824 bytes over the limit of 4194304"},
+		nodeinfo.KindOversized, "reply of 1073741824 bytes over the limit of 4194304"},
 	{"a never-ending line", resptest.Script{"INFO": resptest.Endless("+")},
-		node.KindOversized, "a line of more than 4194304 bytes"},
+		nodeinfo.KindOversized, "a line of more than 4194304 bytes"},
 	{"a 100 MB INFO", resptest.Script{"INFO": resptest.Padded("$104857600\r\n", 100<<20, "\r\n")},
-		node.KindOversized, "reply of 104857600 bytes over the limit of 4194304"},
+		nodeinfo.KindOversized, "reply of 104857600 bytes over the limit of 4194304"},
 	{"a HELLO of 20 MB in small strings", resptest.Script{"HELLO": resptest.Repeated("*200000\r\n", "$100\r\n"+strings.Repeat("x", 100)+"\r\n", 200000)},
-		node.KindOversized, "runs past 8388608 bytes"},
+		nodeinfo.KindOversized, "runs past 8388608 bytes"},
 	{"a 10 MB error", resptest.Script{"INFO": resptest.Long("-ERR ", 10<<20, "\r\n")},
-		node.KindOversized, "a line of more than 4194304 bytes"},
+		nodeinfo.KindOversized, "a line of more than 4194304 bytes"},
 	{"a 1 MB error", resptest.Script{"INFO": resptest.Long("-ERR ", 1<<20, "\r\n")},
-		node.KindRedis, "ERR xxxx"},
+		nodeinfo.KindRedis, "ERR xxxx"},
 	{"a HELLO of RESP3 maps nested a million deep", resptest.Script{"HELLO": resptest.Repeated("", "%1\r\n+k\r\n", 1<<20)},
-		node.KindProtocol, "RESP2 reply type"},
+		nodeinfo.KindProtocol, "RESP2 reply type"},
 	{"garbage", resptest.Script{"INFO": resptest.Raw("HTTP/1.1 400 Bad Request\r\n\r\n")},
-		node.KindProtocol, "not valid RESP"},
+		nodeinfo.KindProtocol, "not valid RESP"},
 	{"a RESP3 big number of a million digits", resptest.Script{"INFO": resptest.Long("(", 1<<20, "\r\n")},
-		node.KindProtocol, "RESP2 reply type"},
+		nodeinfo.KindProtocol, "RESP2 reply type"},
 	{"a million empty attributes", resptest.Script{"INFO": resptest.Repeated("", "|0\r\n", 1<<20)},
-		node.KindProtocol, "RESP2 reply type"},
+		nodeinfo.KindProtocol, "RESP2 reply type"},
 }
 
 // A hostile node gets a clear error of its own, within a bounded amount of memory and text; a
@@ -156,8 +157,8 @@ func allocatedBy(run func()) uint64 {
 // An answer that panics is an error for its query, and the next identical query computes again
 // instead of waiting on a flight that never lands.
 func TestASharedAnswerThatPanickedIsNotWaitedOn(t *testing.T) {
-	var shared sharedAnswers
-	first := shared.answer(context.Background(), "key", func() backend.DataResponse {
+	ds := newDatasource(nil) // the shared answers only
+	first := ds.sharedAnswer(context.Background(), "key", func(context.Context) backend.DataResponse {
 		panic("runtime error: makeslice: len out of range")
 	})
 	if first.Error == nil || first.Status != backend.StatusInternal || !strings.Contains(first.Error.Error(), "makeslice") {
@@ -166,7 +167,7 @@ func TestASharedAnswerThatPanickedIsNotWaitedOn(t *testing.T) {
 	// Bounded by the caller, not a timed assertion: a flight left in the air fails this query.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	next := shared.answer(ctx, "key", func() backend.DataResponse { return backend.DataResponse{Status: backend.StatusOK} })
+	next := ds.sharedAnswer(ctx, "key", func(context.Context) backend.DataResponse { return backend.DataResponse{Status: backend.StatusOK} })
 	if next.Error != nil || next.Status != backend.StatusOK {
 		t.Fatalf("the next query answered %+v, want its own answer", next)
 	}

@@ -42,7 +42,7 @@ func realDatasource(t *testing.T, o options) *Datasource {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newDatasource(t, string(raw), o.secure)
+	return configured(t, string(raw), o.secure)
 }
 
 // cardRows queries the card and returns each node's status and reason by node name.

@@ -29,7 +29,10 @@ func proxiedDatasource(t *testing.T, grafanaCfg map[string]string, settings map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := instance.(*Datasource)
+	ds, ok := instance.(*Datasource)
+	if !ok {
+		t.Fatal(instance.(misconfigured).err)
+	}
 	t.Cleanup(ds.Dispose)
 	return ds
 }

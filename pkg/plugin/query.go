@@ -5,102 +5,76 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
-// What each query type reads from a node, in one round trip.
+// cardRequest is what cards, alert rules and raw tables read: the same, so that they share one
+// read per node per window, whichever asks first. It includes INFO server, which the card itself
+// does not show, because alert rules need the server's clock (server_time_usec) for the RDB save
+// age.
 var (
-	// cardRequest includes INFO server, which the card itself does not show, because alert rules
-	// need the server's clock (server_time_usec) for the RDB save age: so cards, alert rules and
-	// raw tables all read the same and share one read per node per window, whichever asks first.
 	cardRequest     = node.Request{Sections: []string{"server", "persistence", "replication"}, RewriteTrigger: true}
-	alertingRequest = cardRequest
-	rawRequest      = cardRequest
 	siblingsRequest = node.Request{Sections: []string{"server", "memory", "persistence", "replication"}, RewriteTrigger: true}
 )
 
-// queryHandler turns one query and the readings it asked for into frames.
-type queryHandler struct {
+// answerHandler reads what one kind of answer needs from each node and turns it into frames.
+type answerHandler struct {
 	request node.Request
-	frames  func(query models.Query, readings []node.Reading) data.Frames
+	frames  func(d *Datasource, query models.Query, readings []nodeinfo.Reading) data.Frames
 }
 
-func (d *Datasource) routes() *datasource.QueryTypeMux {
-	handlers := map[models.QueryType]queryHandler{
-		models.QueryCard:     {cardRequest, cardFrames},
-		models.QueryAlerting: {alertingRequest, d.alertingFrames},
-		models.QueryRaw:      {rawRequest, rawFrames},
-		models.QuerySiblings: {siblingsRequest, siblingsFrames},
-	}
-	mux := datasource.NewQueryTypeMux()
-	for _, queryType := range models.QueryTypes {
-		mux.HandleFunc(string(queryType), d.handle(handlers[queryType]))
-	}
-	// No queryType means the card, the data source's default query.
-	mux.HandleFunc("", func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-		response := backend.NewQueryDataResponse()
-		for _, q := range req.Queries {
-			if q.QueryType != "" {
-				response.Responses[q.RefID] = badQuery(fmt.Errorf("unknown queryType %q; use one of %s", node.Clip(q.QueryType), queryTypeList()))
-				continue
-			}
-			response.Responses[q.RefID] = d.run(ctx, q, handlers[models.QueryCard])
-		}
-		return response, nil
-	})
-	return mux
+var answerHandlers = map[models.Answer]answerHandler{
+	models.AnswerCard:     {cardRequest, cardFrames},
+	models.AnswerGrowth:   {cardRequest, growthFrames},
+	models.AnswerAlerting: {cardRequest, (*Datasource).alertingFrames},
+	models.AnswerRaw:      {cardRequest, rawFrames},
+	models.AnswerSiblings: {siblingsRequest, siblingsFrames},
 }
 
 // QueryData answers panels and alert rules.
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	if d.settingsErr != nil {
-		response := backend.NewQueryDataResponse()
-		for _, q := range req.Queries {
-			response.Responses[q.RefID] = badQuery(fmt.Errorf("the data source settings are invalid: %w", d.settingsErr))
-		}
-		return response, nil
+	response := backend.NewQueryDataResponse()
+	for _, q := range req.Queries {
+		response.Responses[q.RefID] = d.run(ctx, q)
 	}
-	return d.mux.QueryData(ctx, req)
-}
-
-func (d *Datasource) handle(handler queryHandler) backend.QueryDataHandlerFunc {
-	return func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-		response := backend.NewQueryDataResponse()
-		for _, q := range req.Queries {
-			response.Responses[q.RefID] = d.run(ctx, q, handler)
-		}
-		return response, nil
-	}
+	return response, nil
 }
 
 // run answers one query. Only a query that cannot run at all is an error response; a node that
 // fails is a row, a series and a notice.
-func (d *Datasource) run(ctx context.Context, q backend.DataQuery, handler queryHandler) backend.DataResponse {
+func (d *Datasource) run(ctx context.Context, q backend.DataQuery) backend.DataResponse {
+	queryType := models.QueryType(q.QueryType)
+	if queryType != "" && !slices.Contains(models.QueryTypes, queryType) {
+		return badQuery(fmt.Errorf("unknown queryType %q; use one of %s", nodeinfo.Clip(q.QueryType), queryTypeList()))
+	}
 	query, err := models.ParseQuery(q.JSON)
 	if err != nil {
-		return badQuery(errors.New(node.Clip(err.Error()))) // it may quote the query
+		return badQuery(errors.New(nodeinfo.Clip(err.Error()))) // it may quote the query
 	}
+	answer := query.Answer(queryType)
+	handler := answerHandlers[answer]
 	key, err := json.Marshal(query) // the parsed query, so refId and Grafana's own keys do not count
 	if err != nil {
 		return badQuery(err)
 	}
-	return d.shared.answer(ctx, q.QueryType+" "+string(key), func() backend.DataResponse {
-		selection, err := d.pool.Select(ctx, query.Nodes)
+	return d.sharedAnswer(ctx, string(answer)+" "+string(key), func(ctx context.Context) backend.DataResponse {
+		selection, err := d.nodes.Select(ctx, query.Nodes)
 		if err != nil {
 			return badQuery(err)
 		}
-		readings := d.pool.Read(ctx, selection, handler.request)
-		return backend.DataResponse{Frames: frames.WithDiscoveryProblems(handler.frames(query, readings), selection.Problems())}
+		readings := d.nodes.Read(ctx, selection, handler.request)
+		return backend.DataResponse{Frames: frames.WithDiscoveryProblems(handler.frames(d, query, readings), selection.Problems())}
 	})
 }
 
@@ -117,7 +91,7 @@ func queryTypeList() string {
 	return strings.Join(names, ", ")
 }
 
-func evaluate(readings []node.Reading) []frames.NodeCard {
+func evaluate(readings []nodeinfo.Reading) []frames.NodeCard {
 	cards := make([]frames.NodeCard, len(readings))
 	for i, r := range readings {
 		cards[i] = frames.NodeCard{Node: r.Node, Card: card.Evaluate(r)}
@@ -125,15 +99,16 @@ func evaluate(readings []node.Reading) []frames.NodeCard {
 	return cards
 }
 
-func cardFrames(query models.Query, readings []node.Reading) data.Frames {
-	if query.Live {
-		// Outside the browser a live query cannot stream: it answers one growth sample, now.
-		return data.Frames{frames.Growth(time.Now(), evaluate(readings))}
-	}
+func cardFrames(_ *Datasource, _ models.Query, readings []nodeinfo.Reading) data.Frames {
 	return data.Frames{frames.Card(evaluate(readings))}
 }
 
-func (d *Datasource) alertingFrames(query models.Query, readings []node.Reading) data.Frames {
+// growthFrames is one growth sample, now: outside the browser a live query cannot stream.
+func growthFrames(_ *Datasource, _ models.Query, readings []nodeinfo.Reading) data.Frames {
+	return data.Frames{frames.Growth(time.Now(), evaluate(readings))}
+}
+
+func (d *Datasource) alertingFrames(query models.Query, readings []nodeinfo.Reading) data.Frames {
 	now := time.Now()
 	cards := evaluate(readings)
 	addresses, counts := make([]string, len(cards)), make([]*int64, len(cards))
@@ -152,11 +127,11 @@ func (d *Datasource) alertingFrames(query models.Query, readings []node.Reading)
 	return frames.Alerting(nodes, query.Metric)
 }
 
-func rawFrames(_ models.Query, readings []node.Reading) data.Frames {
+func rawFrames(_ *Datasource, _ models.Query, readings []nodeinfo.Reading) data.Frames {
 	return data.Frames{frames.Raw(readings)}
 }
 
-func siblingsFrames(_ models.Query, readings []node.Reading) data.Frames {
+func siblingsFrames(_ *Datasource, _ models.Query, readings []nodeinfo.Reading) data.Frames {
 	now := time.Now()
 	rows := make([]frames.NodeSiblings, len(readings))
 	for i, r := range readings {

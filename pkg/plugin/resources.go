@@ -6,8 +6,7 @@ import (
 	"net/http"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-
-	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // nodeListing is one entry of GET resources/nodes, for the query editor and the node variable.
@@ -18,16 +17,11 @@ type nodeListing struct {
 
 // CallResource serves GET nodes: the configured nodes, without credentials or TLS material.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
-	switch {
-	case req.Path != "nodes":
-		return sendJSON(sender, http.StatusNotFound, map[string]string{"message": "unknown resource " + node.Clip(req.Path) + "; this data source serves GET nodes"})
-	case req.Method != http.MethodGet:
-		return sendJSON(sender, http.StatusMethodNotAllowed, map[string]string{"message": "nodes only answers GET"})
-	case d.settingsErr != nil:
-		return sendJSON(sender, http.StatusBadRequest, map[string]string{"message": d.settingsErr.Error()})
+	if status, message := checkResource(req); status != http.StatusOK {
+		return sendJSON(sender, status, map[string]string{"message": message})
 	}
 	listing := []nodeListing{}
-	everyNode, err := d.pool.Select(ctx, nil)
+	everyNode, err := d.nodes.Select(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -35,6 +29,17 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 		listing = append(listing, nodeListing{Name: n.Name, Address: n.Address})
 	}
 	return sendJSON(sender, http.StatusOK, listing)
+}
+
+// checkResource says whether the request is one this data source serves, and if not, why.
+func checkResource(req *backend.CallResourceRequest) (int, string) {
+	switch {
+	case req.Path != "nodes":
+		return http.StatusNotFound, "unknown resource " + nodeinfo.Clip(req.Path) + "; this data source serves GET nodes"
+	case req.Method != http.MethodGet:
+		return http.StatusMethodNotAllowed, "nodes only answers GET"
+	}
+	return http.StatusOK, ""
 }
 
 func sendJSON(sender backend.CallResourceResponseSender, status int, body any) error {

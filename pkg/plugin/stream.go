@@ -15,7 +15,7 @@ import (
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
-	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // Grafana Live: the AOF growth series, pushed to the browser.
@@ -54,18 +54,15 @@ type liveData struct {
 
 // growthChannelOf validates a channel path and its subscribe data against this instance. On
 // failure the status says how Grafana should refuse a subscription: not found for a channel that
-// cannot exist (settings, path, interval, data), permission denied for a node filter that names a
+// cannot exist (path, interval, data), permission denied for a node filter that names a
 // node this data source does not configure.
 func (d *Datasource) growthChannelOf(ctx context.Context, path string, raw json.RawMessage) (growthChannel, node.Selection, backend.SubscribeStreamStatus, error) {
 	notFound := func(err error) (growthChannel, node.Selection, backend.SubscribeStreamStatus, error) {
 		return growthChannel{}, node.Selection{}, backend.SubscribeStreamStatusNotFound, err
 	}
-	if d.settingsErr != nil {
-		return notFound(fmt.Errorf("the data source settings are invalid: %w", d.settingsErr))
-	}
 	match := growthPath.FindStringSubmatch(path)
 	if match == nil {
-		return notFound(fmt.Errorf("unknown channel path %q; this data source streams growth/<intervalMs>[/<nodesKey>]", node.Clip(path)))
+		return notFound(fmt.Errorf("unknown channel path %q; this data source streams growth/<intervalMs>[/<nodesKey>]", nodeinfo.Clip(path)))
 	}
 	intervalMs, _ := strconv.ParseInt(match[1], 10, 64) // at most 6 digits: cannot fail
 	interval := time.Duration(intervalMs) * time.Millisecond
@@ -75,13 +72,13 @@ func (d *Datasource) growthChannelOf(ctx context.Context, path string, raw json.
 	var subscribed liveData
 	if len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &subscribed); err != nil {
-			return notFound(fmt.Errorf("the subscribe data is not {\"nodes\": [...]}: %s", node.Clip(err.Error())))
+			return notFound(fmt.Errorf("the subscribe data is not {\"nodes\": [...]}: %s", nodeinfo.Clip(err.Error())))
 		}
 	}
 	if want := nodesKey(subscribed.Nodes); match[2] != want {
-		return notFound(fmt.Errorf("the channel path's node key %q does not match the node filter %s (key %q)", match[2], node.Clip(fmt.Sprintf("%q", subscribed.Nodes)), want))
+		return notFound(fmt.Errorf("the channel path's node key %q does not match the node filter %s (key %q)", match[2], nodeinfo.Clip(fmt.Sprintf("%q", subscribed.Nodes)), want))
 	}
-	selection, err := d.pool.Select(ctx, subscribed.Nodes)
+	selection, err := d.nodes.Select(ctx, subscribed.Nodes)
 	if err != nil {
 		return growthChannel{}, node.Selection{}, backend.SubscribeStreamStatusPermissionDenied, err
 	}
@@ -123,7 +120,7 @@ func nodesKey(nodes []string) string {
 func (d *Datasource) SubscribeStream(ctx context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
 	_, selection, status, err := d.growthChannelOf(ctx, req.Path, req.Data)
 	if err != nil {
-		log.DefaultLogger.Warn("live subscription refused", "path", node.Clip(req.Path), "reason", err.Error())
+		logRefusal(req.Path, err)
 		return &backend.SubscribeStreamResponse{Status: status}, nil
 	}
 	nodes := selection.Nodes()
@@ -136,6 +133,11 @@ func (d *Datasource) SubscribeStream(ctx context.Context, req *backend.Subscribe
 		return nil, err
 	}
 	return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusOK, InitialData: initial}, nil
+}
+
+// logRefusal says why a subscription was refused: Grafana's reply to the browser carries no text.
+func logRefusal(path string, err error) {
+	log.DefaultLogger.Warn("live subscription refused", "path", nodeinfo.Clip(path), "reason", err.Error())
 }
 
 // PublishStream refuses: the growth series comes from Redis, never from a browser.
@@ -155,7 +157,7 @@ func (d *Datasource) PublishStream(context.Context, *backend.PublishStreamReques
 func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) (err error) {
 	defer func() {
 		if cause := recover(); cause != nil {
-			err = node.Recovered(cause) // Grafana logs it and runs the stream again
+			err = nodeinfo.Recovered(cause) // Grafana logs it and runs the stream again
 		}
 	}()
 	channel, selection, _, err := d.growthChannelOf(ctx, req.Path, req.Data)
@@ -164,17 +166,17 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 	}
 	ticker := time.NewTicker(channel.interval)
 	defer ticker.Stop()
-	var sentNodes []settings.Node // the nodes of the last schema sent; nil before the first
+	var sentNodes []nodeinfo.Node // the nodes of the last schema sent; nil before the first
 	for first := true; ; first = false {
 		if !first {
-			if next, err := d.pool.Select(ctx, channel.nodes); err == nil {
+			if next, err := d.nodes.Select(ctx, channel.nodes); err == nil {
 				selection = next
 			} else if ctx.Err() == nil {
 				log.DefaultLogger.Debug("live growth: keeping the previous nodes", "path", req.Path, "reason", err.Error())
 			}
 		}
 		at := time.Now()
-		readings := d.pool.Read(ctx, selection, liveRequest)
+		readings := d.nodes.Read(ctx, selection, liveRequest)
 		if ctx.Err() != nil {
 			return nil // cancelled during the read: its failures are ours, not the nodes'
 		}
@@ -194,7 +196,7 @@ func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamReques
 }
 
 // sameFields tells whether two node lists give growth frames the same fields.
-func sameFields(a, b []settings.Node) bool {
+func sameFields(a, b []nodeinfo.Node) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -239,7 +239,7 @@ func TestRealStreamKeepsGoingWhenANodeIsDown(t *testing.T) {
 }
 
 func TestSubscribeStreamAdmitsOnlyValidChannelsOfConfiguredNodes(t *testing.T) {
-	ds := newDatasource(t, `{"nodes":[{"address":"127.0.0.1:7001","name":"one"},{"address":"127.0.0.1:7002","name":"two"}]}`, nil)
+	ds := configured(t, `{"nodes":[{"address":"127.0.0.1:7001","name":"one"},{"address":"127.0.0.1:7002","name":"two"}]}`, nil)
 	subscribe := func(path string, raw json.RawMessage) *backend.SubscribeStreamResponse {
 		t.Helper()
 		response, err := ds.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{Path: path, Data: raw})
@@ -307,7 +307,7 @@ func TestSubscribeStreamAdmitsOnlyValidChannelsOfConfiguredNodes(t *testing.T) {
 }
 
 func TestStreamsRefuseInvalidSettingsAndPublishing(t *testing.T) {
-	ds := newDatasource(t, `{"nodes":[{"address":"cache-1"}]}`, nil)
+	ds := rejected(t, `{"nodes":[{"address":"cache-1"}]}`)
 	response, err := ds.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{Path: "growth/5000"})
 	if err != nil || response.Status != backend.SubscribeStreamStatusNotFound {
 		t.Fatalf("subscribe with invalid settings: %+v, %v; want not found", response, err)
@@ -325,7 +325,7 @@ func TestStreamsRefuseInvalidSettingsAndPublishing(t *testing.T) {
 // A live query outside the browser (HTTP API, public dashboards, alerting) answers one sample.
 func TestLiveQueryThroughQueryDataIsOneGrowthSample(t *testing.T) {
 	closed := redistest.ClosedAddr(t)
-	ds := newDatasource(t, `{"nodes":[{"address":"`+closed+`","name":"gone"}]}`, nil)
+	ds := configured(t, `{"nodes":[{"address":"`+closed+`","name":"gone"}]}`, nil)
 	response := query(t, ds, "card", `{"live":true,"liveIntervalMs":5000}`)
 	if response.Error != nil || len(response.Frames) != 1 {
 		t.Fatalf("response %+v", response)

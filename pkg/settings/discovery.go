@@ -5,6 +5,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 func discovery(stored Discovery) (Discovery, error) {
@@ -65,12 +67,12 @@ func addressMap(stored []jsonAddressTo) (map[string]string, error) {
 
 // Discovered builds the node for an address a cluster or the sentinels announced: the
 // announced address is its identity (the instance label); the address map says what to dial.
-func (s Settings) Discovered(announced string) Node {
+func (s Settings) Discovered(announced string) nodeinfo.Node {
 	dial := announced
 	if mapped, ok := s.AddressMap[announced]; ok {
 		dial = mapped
 	}
-	return Node{Name: announced, Address: announced, Network: "tcp", Dial: dial, TLS: s.SeedsUseTLS()}
+	return nodeinfo.Node{Name: announced, Address: announced, Network: "tcp", Dial: dial, TLS: s.SeedsUseTLS()}
 }
 
 // SeedsUseTLS: a rediss:// seed or sentinel means the whole deployment speaks TLS, so discovered

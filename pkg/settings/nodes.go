@@ -6,41 +6,15 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
-// Node is one configured Redis node.
-type Node struct {
-	// Name is the display name; it defaults to the address.
-	Name string
-	// Address is what the administrator typed; it is the node's `instance` label.
-	Address string
-	// Network is "tcp" or "unix"; Dial is host:port or the socket path.
-	Network string
-	Dial    string
-	// TLS is set by a rediss:// address (the data source's TLS switch applies on top).
-	TLS bool
-
-	// Set for discovered nodes only: the role the topology announced (INFO has the last word),
-	// the cluster shard (its slot ranges) and the sentinel master name.
-	Role       string
-	Shard      string
-	MasterName string
-}
-
-// Host is the host part of a TCP address, for TLS server-name checks.
-func (n Node) Host() string {
-	host, _, err := net.SplitHostPort(n.Dial)
-	if err != nil {
-		return n.Dial
-	}
-	return host
-}
-
-func parseNodes(stored []jsonNode, mode Discovery) ([]Node, error) {
+func parseNodes(stored []jsonNode, mode Discovery) ([]nodeinfo.Node, error) {
 	if len(stored) == 0 {
 		return nil, &FieldError{Field: "nodes", Problem: emptyNodesProblem[mode]}
 	}
-	nodes := make([]Node, 0, len(stored))
+	nodes := make([]nodeinfo.Node, 0, len(stored))
 	seen := map[string]string{}
 	for i, entry := range stored {
 		field := fmt.Sprintf("nodes[%d].address", i)
@@ -70,13 +44,13 @@ var emptyNodesProblem = map[Discovery]string{
 }
 
 // parseAddress returns the node or a problem that names the value and says how to fix it.
-func parseAddress(address string) (Node, string) {
+func parseAddress(address string) (nodeinfo.Node, string) {
 	switch {
 	case address == "":
-		return Node{}, "is empty; write host:port, redis://host:port, rediss://host:port or a socket path"
+		return nodeinfo.Node{}, "is empty; write host:port, redis://host:port, rediss://host:port or a socket path"
 	case strings.Contains(address, "@"):
 		// Checked first so that no later message quotes a password typed into the address.
-		return Node{}, "holds credentials; remove them from the address and put the password in the Password field (it is stored encrypted)"
+		return nodeinfo.Node{}, "holds credentials; remove them from the address and put the password in the Password field (it is stored encrypted)"
 	case strings.HasPrefix(address, "unix://"):
 		return socketNode(address, strings.TrimPrefix(address, "unix://"))
 	case strings.HasPrefix(address, "/"):
@@ -87,26 +61,26 @@ func parseAddress(address string) (Node, string) {
 	return tcpNode(address, address, "")
 }
 
-func socketNode(address, path string) (Node, string) {
+func socketNode(address, path string) (nodeinfo.Node, string) {
 	if !strings.HasPrefix(path, "/") {
-		return Node{}, fmt.Sprintf("%q: a unix socket needs an absolute path, e.g. unix:///run/redis/redis.sock", address)
+		return nodeinfo.Node{}, fmt.Sprintf("%q: a unix socket needs an absolute path, e.g. unix:///run/redis/redis.sock", address)
 	}
-	return Node{Address: address, Network: "unix", Dial: path}, ""
+	return nodeinfo.Node{Address: address, Network: "unix", Dial: path}, ""
 }
 
-func urlNode(address string) (Node, string) {
+func urlNode(address string) (nodeinfo.Node, string) {
 	parsed, err := url.Parse(address)
 	if err != nil {
 		// url's error repeats the whole input, which may hold credentials: keep only the scheme.
-		return Node{}, "is not a valid URL; write redis://host:port or rediss://host:port"
+		return nodeinfo.Node{}, "is not a valid URL; write redis://host:port or rediss://host:port"
 	}
 	switch parsed.Scheme {
 	case "redis", "rediss":
 	default:
-		return Node{}, fmt.Sprintf("%q: unsupported scheme %q; use redis://, rediss:// or unix://", address, parsed.Scheme)
+		return nodeinfo.Node{}, fmt.Sprintf("%q: unsupported scheme %q; use redis://, rediss:// or unix://", address, parsed.Scheme)
 	}
 	if parsed.Host == "" {
-		return Node{}, fmt.Sprintf("%q has no host; write %s://host:port", address, parsed.Scheme)
+		return nodeinfo.Node{}, fmt.Sprintf("%q has no host; write %s://host:port", address, parsed.Scheme)
 	}
 	hostPort := parsed.Host
 	if parsed.Port() == "" {
@@ -115,16 +89,16 @@ func urlNode(address string) (Node, string) {
 	return tcpNode(address, hostPort, parsed.Scheme)
 }
 
-func tcpNode(address, hostPort, scheme string) (Node, string) {
+func tcpNode(address, hostPort, scheme string) (nodeinfo.Node, string) {
 	host, port, err := net.SplitHostPort(hostPort)
 	if err != nil {
-		return Node{}, fmt.Sprintf("%q is not host:port (e.g. redis-1:6379, [::1]:6379, redis://redis-1:6379 or /run/redis.sock)", address)
+		return nodeinfo.Node{}, fmt.Sprintf("%q is not host:port (e.g. redis-1:6379, [::1]:6379, redis://redis-1:6379 or /run/redis.sock)", address)
 	}
 	if host == "" {
-		return Node{}, fmt.Sprintf("%q has no host", address)
+		return nodeinfo.Node{}, fmt.Sprintf("%q has no host", address)
 	}
 	if number, err := strconv.Atoi(port); err != nil || number < 1 || number > 65535 {
-		return Node{}, fmt.Sprintf("%q: port %q is not a number from 1 to 65535", address, port)
+		return nodeinfo.Node{}, fmt.Sprintf("%q: port %q is not a number from 1 to 65535", address, port)
 	}
-	return Node{Address: address, Network: "tcp", Dial: net.JoinHostPort(host, port), TLS: scheme == "rediss"}, ""
+	return nodeinfo.Node{Address: address, Network: "tcp", Dial: net.JoinHostPort(host, port), TLS: scheme == "rediss"}, ""
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/proxy"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // Proxy is Grafana's secure SOCKS proxy (Private data source connect). It is set only when
@@ -24,7 +25,7 @@ const proxyField = "enableSecureSocksProxy"
 // secureSocksProxy builds the proxy dialer the way Grafana's own data sources do: the SDK reads
 // the data source's switch and proxy credentials, and Grafana's proxy settings from ctx. With the
 // switch off, or a Grafana that offers no proxy, nodes are dialled directly.
-func secureSocksProxy(ctx context.Context, instance backend.DataSourceInstanceSettings, nodes []Node) (*Proxy, error) {
+func secureSocksProxy(ctx context.Context, instance backend.DataSourceInstanceSettings, nodes []nodeinfo.Node) (*Proxy, error) {
 	options, err := instance.ProxyOptionsFromContext(ctx)
 	if err != nil {
 		return nil, &FieldError{Field: proxyField, Problem: "Grafana's secure SOCKS proxy settings cannot be read: " + err.Error()}

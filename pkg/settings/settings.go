@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 // Defaults for the optional settings.
@@ -47,7 +48,7 @@ const (
 // or print it.
 type Settings struct {
 	// Nodes are the nodes to watch (static), the cluster's seeds or the sentinels.
-	Nodes          []Node
+	Nodes          []nodeinfo.Node
 	Discovery      Discovery
 	Username       string
 	Password       string

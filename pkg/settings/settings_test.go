@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
 func load(jsonData string, secure map[string]string) (Settings, error) {
@@ -33,7 +34,7 @@ func TestLoadAppliesDefaultsAndParsesEveryAddressForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Node{
+	want := []nodeinfo.Node{
 		{Name: "cache one", Address: "cache-1:6379", Network: "tcp", Dial: "cache-1:6379"},
 		{Name: "[::1]:6380", Address: "[::1]:6380", Network: "tcp", Dial: "[::1]:6380"},
 		{Name: "redis://10.0.0.3", Address: "redis://10.0.0.3", Network: "tcp", Dial: "10.0.0.3:6379"},

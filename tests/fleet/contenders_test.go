@@ -108,7 +108,7 @@ func buildPlugin(dir, rev string) (binary, source string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("git rev-parse HEAD: %w", err)
 	}
-	pkgDir, source := "..", "working tree at "+strings.TrimSpace(string(head))
+	pkgDir, source := "../../pkg", "working tree at "+strings.TrimSpace(string(head))
 	if rev != "" {
 		commit, err := exec.Command("git", "rev-parse", "--short", rev+"^{commit}").Output()
 		if err != nil {

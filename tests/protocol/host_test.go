@@ -334,7 +334,7 @@ func buildPlugin(t *testing.T) string {
 		args = append(args, "-race")
 	}
 	cmd := exec.Command(goTool, append(args, ".")...)
-	cmd.Dir = ".." // pkg/, the plugin's main package
+	cmd.Dir = "../../pkg" // the plugin's main package
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(cmd.Args[1:], " "), err, out)
 	}

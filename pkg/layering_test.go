@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/persistwatch/redis-persistence-datasource"
+
+// The pure layers (parse, rules, frames, the data between them) never depend on the Redis client
+// or on the package that does the I/O, and only the handlers reach the I/O: data flows one way,
+// settings → node → info → card → frames → plugin.
+func TestOnlyTheHandlersReachTheRedisClient(t *testing.T) {
+	packages := listPackages(t, "./...")
+	pure := []string{"pkg/info", "pkg/nodeinfo", "pkg/card", "pkg/frames", "pkg/models", "pkg/settings", "pkg/flight"}
+	for _, path := range pure {
+		p, ok := packages[module+"/"+path]
+		if !ok {
+			t.Errorf("%s: no such package; update this test with the layout", path)
+			continue
+		}
+		for _, dep := range append(p.Deps, p.TestImports...) {
+			if strings.HasPrefix(dep, "github.com/redis/go-redis") || dep == module+"/pkg/node" || dep == module+"/pkg/plugin" {
+				t.Errorf("%s depends on %s: the pure layers must not reach the Redis client or the I/O", path, dep)
+			}
+		}
+	}
+	for path, p := range packages {
+		if !strings.HasPrefix(path, module+"/pkg/") {
+			continue
+		}
+		for _, imported := range p.Imports {
+			if imported == module+"/pkg/node" && path != module+"/pkg/plugin" {
+				t.Errorf("%s imports pkg/node: only pkg/plugin, the handlers, may", path)
+			}
+		}
+	}
+}
+
+type goPackage struct {
+	ImportPath  string
+	Imports     []string
+	Deps        []string
+	TestImports []string
+}
+
+func listPackages(t *testing.T, pattern string) map[string]goPackage {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json", pattern).Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	packages := map[string]goPackage{}
+	decoder := json.NewDecoder(strings.NewReader(string(out)))
+	for decoder.More() {
+		var p goPackage
+		if err := decoder.Decode(&p); err != nil {
+			t.Fatalf("go list output: %v", err)
+		}
+		packages[p.ImportPath] = p
+	}
+	return packages
+}
