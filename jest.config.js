@@ -18,6 +18,6 @@ module.exports = {
   },
   // Only *.test.tsx: the Playwright specs under tests/ are not jest tests.
   testMatch: ['<rootDir>/src/**/*.test.tsx'],
-  // The editors are typed into key by key; leave room on a busy 2-core machine.
+  // The editors are typed into key by key; leave room on a busy machine.
   testTimeout: 20000,
 };

@@ -48,7 +48,9 @@ type goPackage struct {
 
 func listPackages(t *testing.T, pattern string) map[string]goPackage {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-json", pattern).Output()
+	cmd := exec.Command("go", "list", "-json", pattern)
+	cmd.Dir = ".." // the module root
+	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}

@@ -3,10 +3,8 @@
 # is the plugin id, backend binaries executable. Run `make build` first (frontend + every
 # backend binary). Output: artifacts/<id>-<version>.zip and its .sha1.
 #
-# Grafana's plugin validator could not be run here: the npm package @grafana/plugin-validator
-# downloads its binary from GitHub (no network), and the Go module proxy answers
-# "403 This module version is not available." for github.com/grafana/plugin-validator
-# (@v/list, @latest and v0.20.0 asked on 2026-11-24). Run it where it is reachable:
+# Grafana's plugin validator then checks the zip (its npm package downloads the validator's
+# binary from GitHub when it runs, so it needs that network access; the GitHub workflow runs it):
 #   npx -y @grafana/plugin-validator@latest -sourceCodeUri file://$PWD artifacts/<zip>
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -53,7 +53,7 @@ type Cluster struct {
 
 // clusterNodeTimeoutMS is cluster-node-timeout: small so a test that stops
 // or freezes a node sees it marked failed (and failed over) in seconds,
-// yet a few hundred times a healthy ping on a busy two-core machine.
+// yet a few hundred times a healthy ping on a busy machine.
 const clusterNodeTimeoutMS = 2000
 
 // clusterSlots is the number of hash slots, all of which must be served.

@@ -1,3 +1,15 @@
+// Package card holds the rules of the Last AOF Rewrite Status card. They are all in this file,
+// to be read beside the card's specification (last-aof-rewrite-status-card.txt) and the table
+// test in card_test.go:
+//   - no answer is unreachable; an answer that refuses INFO or hides the AOF fields is restricted;
+//     a node loading its dataset is loading;
+//   - AOF off (aof_enabled:0) is n/a, even when the stale aof_last_bgrewrite_status says err;
+//   - otherwise the card is aof_last_bgrewrite_status, ok or err;
+//   - while a rewrite runs, the status is the previous attempt's (stale by one), and says so;
+//   - StuckAfter failures in a row make an err stuck rather than transient;
+//   - aof_last_write_status:err is a separate, more serious signal, added to the reason.
+//
+// It is pure: readings in (package nodeinfo), cards out. facts.go reads the typed INFO fields.
 package card
 
 import (

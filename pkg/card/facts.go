@@ -1,4 +1,3 @@
-// Package state judges what a node answered. It is pure: readings in, cards out.
 package card
 
 import (

@@ -1,3 +1,5 @@
+//go:build realredis
+
 package plugin
 
 import (
@@ -309,7 +311,7 @@ func BenchmarkCardRulesAndFrame(b *testing.B) {
 // cpuMeter measures the CPU time spent in the timed loop by this process (getrusage: every
 // thread, GC included) and by the redis-server main threads (/proc/<pid>/schedstat, ns). Unlike
 // ns/op, these barely move when other processes compete for the cores, so they carry the
-// comparison on a shared machine.
+// comparison when other work shares the cores.
 type cpuMeter struct {
 	pids         []int
 	self, server time.Duration

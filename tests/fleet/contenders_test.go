@@ -1,3 +1,5 @@
+//go:build realredis
+
 package fleet
 
 import (
@@ -233,8 +235,8 @@ func (p *pluginPoller) close() { p.host.Kill() }
 const (
 	exporterModule  = "github.com/oliver006/redis_exporter"
 	exporterVersion = "v1.78.0"
-	// debianExporter is Debian's build of redis_exporter, the fallback when the module proxy
-	// refuses the module's source.
+	// debianExporter is Debian's build of redis_exporter, the fallback when the module's source
+	// cannot be fetched.
 	debianExporter = "prometheus-redis-exporter"
 )
 
@@ -330,8 +332,8 @@ func extractDebianExporter(target string) error {
 	return os.WriteFile(target, raw, 0o755) //nolint:gosec // an executable
 }
 
-// lastLine is the line of a tool's output that says why it failed: one naming an HTTP 403 (the
-// module proxy refusing a module), else the last.
+// lastLine is the line of a tool's output that says why it failed: one naming an HTTP 403 (a
+// module that cannot be fetched), else the last.
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	for _, line := range lines {

@@ -1,3 +1,5 @@
+//go:build realredis
+
 package fleet
 
 import (
@@ -101,9 +103,8 @@ func BenchmarkFleet(b *testing.B) {
 	closedAddr := redistest.ClosedAddr(b)
 
 	// Not a contender: RedisGrafana's Redis data source backend
-	// (github.com/RedisGrafana/grafana-redis-datasource). The Go module proxy this machine
-	// reaches answers 403 for it, under either spelling of the path and for every version, so it
-	// cannot be built here.
+	// (github.com/RedisGrafana/grafana-redis-datasource), whose module cannot be fetched (HTTP 403
+	// under either spelling of the path, for every version), so it cannot be built.
 	zero := 0
 	contenders := []contender{
 		{name: "bare", key: "bare", polls: *flagPolls, start: func(_ *testing.B, f *fleet) (poller, error) {

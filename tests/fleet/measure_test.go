@@ -1,3 +1,5 @@
+//go:build realredis
+
 package fleet
 
 import (

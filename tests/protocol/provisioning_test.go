@@ -1,3 +1,5 @@
+//go:build realredis
+
 package protocol
 
 // The provisioned files (data source, dashboard, alert rules) are read as files, parsed strictly
