@@ -96,7 +96,7 @@ func (t TLS) ConfigFor(host string) *tls.Config {
 	}
 }
 
-// jsonData is the stored shape: the public contract documented in README.md.
+// jsonData is the stored shape: the public contract documented in docs/contract.md.
 type jsonData struct {
 	Nodes            []jsonNode `json:"nodes"`
 	Username         string     `json:"username"`
