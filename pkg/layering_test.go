@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,12 @@ func TestOnlyTheHandlersReachTheRedisClient(t *testing.T) {
 			if strings.HasPrefix(dep, "github.com/redis/go-redis") || dep == module+"/pkg/node" || dep == module+"/pkg/plugin" {
 				t.Errorf("%s depends on %s: the pure layers must not reach the Redis client or the I/O", path, dep)
 			}
+		}
+	}
+	// Frames are built from the card and the plain data only.
+	for _, imported := range packages[module+"/pkg/frames"].Imports {
+		if strings.HasPrefix(imported, module+"/") && !slices.Contains([]string{"pkg/card", "pkg/nodeinfo", "pkg/info", "pkg/models"}, strings.TrimPrefix(imported, module+"/")) {
+			t.Errorf("pkg/frames imports %s: frames are built from the card, the node data, INFO values and the query model only", imported)
 		}
 	}
 	for path, p := range packages {

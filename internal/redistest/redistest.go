@@ -79,8 +79,8 @@ type Server struct {
 }
 
 const (
-	// waitTimeout bounds every polling loop; generous because CI runs
-	// several packages at once on two cores.
+	// waitTimeout bounds every polling loop; generous because make test runs
+	// several packages at once, often on few cores.
 	waitTimeout  = 20 * time.Second
 	pollInterval = 20 * time.Millisecond
 	// startAttempts covers the small race between picking a free port and

@@ -153,8 +153,12 @@ func noneAsNil(seconds *int64) *int64 {
 
 func isOne(value *int64) bool { return value != nil && *value == 1 }
 
-// roleOf is the role INFO prints; a missing or odd one is unknown.
+// roleOf is the role INFO prints, master or slave; a missing or odd one is unknown (and the card
+// then takes the role the topology announced).
 func roleOf(in info.Info) nodeinfo.Role {
-	role, _ := in.String("role")
-	return nodeinfo.RoleOf(role)
+	switch role, _ := in.String("role"); role {
+	case "master", "slave":
+		return nodeinfo.RoleOf(role)
+	}
+	return nodeinfo.RoleUnknown
 }

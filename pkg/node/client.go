@@ -68,8 +68,9 @@ func clientOptions(s settings.Settings, n nodeinfo.Node, budget time.Duration) *
 	return options
 }
 
-func newClient(options func() *redis.Options) *client {
-	c := &client{options: options, flights: flight.NewGroup[Request, nodeinfo.Reading](Request.covers)}
+// newClient makes a node's client; its readings are kept for sharing for window.
+func newClient(options func() *redis.Options, window time.Duration) *client {
+	c := &client{options: options, flights: flight.NewGroup[Request, nodeinfo.Reading](oneBucket, Request.covers, window)}
 	c.rdb.Store(redis.NewClient(options()))
 	return c
 }

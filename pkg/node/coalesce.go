@@ -18,7 +18,7 @@ func (c *client) coalescedRead(ctx context.Context, request Request, timeout, wi
 	if request.Fresh {
 		window = 0
 	}
-	reading, err := c.flights.Do(ctx, request, window, func(ctx context.Context) nodeinfo.Reading {
+	reading, err := c.flights.Do(ctx, request, window, func(ctx context.Context) (nodeinfo.Reading, bool) {
 		return c.readWithin(ctx, request, timeout)
 	})
 	if err != nil {
@@ -27,9 +27,10 @@ func (c *client) coalescedRead(ctx context.Context, request Request, timeout, wi
 	return reading
 }
 
-// readWithin reads the node within its own timeout, cut to the caller's deadline. The read does not
-// stop when its caller goes away, since others may be waiting on it.
-func (c *client) readWithin(ctx context.Context, request Request, timeout time.Duration) (reading nodeinfo.Reading) {
+// readWithin reads the node within its own timeout, cut to the caller's deadline, and says whether
+// the reading is whole: one that timed out at that deadline is not. The read does not stop when its
+// caller goes away, since others may be waiting on it.
+func (c *client) readWithin(ctx context.Context, request Request, timeout time.Duration) (reading nodeinfo.Reading, whole bool) {
 	budget := timeout
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < budget {
 		budget = time.Until(deadline)
@@ -39,8 +40,12 @@ func (c *client) readWithin(ctx context.Context, request Request, timeout time.D
 	if failure := c.guarded(func() { reading = c.read(withReadDeadline(readCtx), request) }); failure != nil {
 		reading = nodeinfo.Reading{Err: failure}
 	}
-	return reading
+	cutShort := budget < timeout && reading.Err != nil && reading.Err.Kind == nodeinfo.KindTimeout
+	return reading, !cutShort
 }
+
+// oneBucket puts all of a node's reads in one bucket: they are few, and any may cover another.
+func oneBucket(Request) string { return "" }
 
 // covers says whether a reading made for r answers want as well.
 func (r Request) covers(want Request) bool {

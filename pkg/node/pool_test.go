@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -216,5 +217,40 @@ func TestFreshReadsNeverRepeatAnEarlierAnswer(t *testing.T) {
 	}
 	if sent := server.sent("INFO"); len(sent) != 3 {
 		t.Fatalf("3 fresh reads within the window sent %d INFO, want 3", len(sent))
+	}
+}
+
+func TestAFreshReadingServesTheReadsAfterItWithinTheWindow(t *testing.T) {
+	server := &legacyServer{}
+	pool, everyNode := legacyPool(t, server, time.Hour)
+	if reading := pool.Read(context.Background(), everyNode, Request{Fresh: true})[0]; reading.Err != nil {
+		t.Fatal(reading.Err)
+	}
+	before := len(server.sent("INFO"))
+	if reading := pool.Read(context.Background(), everyNode, Request{})[0]; reading.Err != nil {
+		t.Fatal(reading.Err)
+	}
+	if after := len(server.sent("INFO")); after != before {
+		t.Fatalf("a read within the window after a fresh one sent INFO again (%d, then %d): a live sample must serve the cards", before, after)
+	}
+}
+
+func TestAReadWhoseCallerLeftIsStillShared(t *testing.T) {
+	server := &legacyServer{delay: 100 * time.Millisecond}
+	pool, everyNode := legacyPool(t, server, time.Hour)
+	leaving, leave := context.WithCancel(context.Background())
+	go func() {
+		for len(server.sent("INFO")) == 0 {
+			runtime.Gosched()
+		}
+		leave() // the first caller goes away while its read is on the wire
+	}()
+	pool.Read(leaving, everyNode, Request{})
+	before := len(server.sent("INFO"))
+	if reading := pool.Read(context.Background(), everyNode, Request{})[0]; reading.Err != nil {
+		t.Fatal(reading.Err)
+	}
+	if after := len(server.sent("INFO")); after != before {
+		t.Fatalf("the read of a caller who left was not shared: INFO sent again (%d, then %d)", before, after)
 	}
 }

@@ -25,7 +25,7 @@ func newSentinelDiscovery(p *Pool) *sentinelDiscovery {
 	withSentinelCredentials.Password = p.settings.SentinelPassword
 	d := &sentinelDiscovery{pool: p}
 	for _, n := range p.settings.Nodes {
-		d.sentinels = append(d.sentinels, newClient(func() *redis.Options { return clientOptions(withSentinelCredentials, n, p.timeout) }))
+		d.sentinels = append(d.sentinels, newClient(func() *redis.Options { return clientOptions(withSentinelCredentials, n, p.timeout) }, 0))
 	}
 	return d
 }

@@ -41,7 +41,7 @@ func (p *Pool) clientFor(n nodeinfo.Node) *client {
 	if c, ok := p.clients[key]; ok {
 		return c
 	}
-	c := newClient(func() *redis.Options { return clientOptions(p.settings, n, p.timeout) })
+	c := newClient(func() *redis.Options { return clientOptions(p.settings, n, p.timeout) }, p.window)
 	p.clients[key] = c
 	return c
 }

@@ -61,7 +61,7 @@ func NewDatasource(ctx context.Context, instance backend.DataSourceInstanceSetti
 }
 
 func newDatasource(nodes nodeReader) *Datasource {
-	return &Datasource{nodes: nodes, answers: flight.NewGroup[string, backend.DataResponse](sameQuery)}
+	return &Datasource{nodes: nodes, answers: flight.NewGroup[string, backend.DataResponse](byQuery, sameQuery, 0)}
 }
 
 // Dispose closes the node connections when Grafana replaces or removes the instance.

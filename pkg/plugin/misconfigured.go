@@ -43,8 +43,8 @@ func (m misconfigured) CallResource(_ context.Context, req *backend.CallResource
 	return sendJSON(sender, http.StatusBadRequest, map[string]string{"message": m.err.Error()})
 }
 
-func (m misconfigured) SubscribeStream(context.Context, *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
-	logRefusal("", m.problem())
+func (m misconfigured) SubscribeStream(_ context.Context, req *backend.SubscribeStreamRequest) (*backend.SubscribeStreamResponse, error) {
+	logRefusal(req.Path, m.problem())
 	return &backend.SubscribeStreamResponse{Status: backend.SubscribeStreamStatusNotFound}, nil
 }
 

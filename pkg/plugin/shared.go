@@ -9,20 +9,23 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
+// Identical queries share an answer: each query is a bucket of its own.
+func byQuery(key string) string        { return key }
 func sameQuery(have, want string) bool { return have == want }
 
 // sharedAnswer returns the answer of an identical query in flight, or computes it (package flight
 // says when an answer is shared). Each caller gets its own frame headers: the SDK writes each
 // query's refId into the frames it sends.
 func (d *Datasource) sharedAnswer(ctx context.Context, key string, compute func(context.Context) backend.DataResponse) backend.DataResponse {
-	response, err := d.answers.Do(ctx, key, 0, func(ctx context.Context) (response backend.DataResponse) {
+	response, err := d.answers.Do(ctx, key, 0, func(ctx context.Context) (response backend.DataResponse, whole bool) {
 		// An answer that panics is an error for this query and for those waiting on it.
 		defer func() {
 			if cause := recover(); cause != nil {
 				response = panicResponse(cause)
 			}
+			whole = ctx.Err() == nil // the reads follow ctx: once it ends, the answer may hold its end
 		}()
-		return compute(ctx)
+		return compute(ctx), true
 	})
 	if err != nil {
 		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream, "the query was cancelled: "+err.Error())
