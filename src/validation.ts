@@ -2,7 +2,6 @@
  * Settings checks that mirror the backend's (pkg/settings), so the configuration page can say
  * what is wrong before "Save & test". Pure functions: no React, no Grafana runtime.
  */
-import { DISCOVERY_MESSAGES } from './components/config/discoveryText';
 import { MESSAGES } from './labels';
 import {
   AddressMapping,
@@ -197,8 +196,8 @@ export function discovers(mode: DiscoveryMode | undefined): boolean {
 
 const NO_NODES: Record<DiscoveryMode, string> = {
   static: MESSAGES.noNodes,
-  cluster: DISCOVERY_MESSAGES.noSeeds,
-  sentinel: DISCOVERY_MESSAGES.noSentinels,
+  cluster: MESSAGES.noSeeds,
+  sentinel: MESSAGES.noSentinels,
 };
 
 /**
@@ -254,11 +253,11 @@ function validateDiscoveryAddresses(list: RedisNode[], kind: 'cluster' | 'sentin
     const noun = kind === 'cluster' ? 'seed' : 'sentinel';
     // Discovered nodes are reached over TCP, and so are the seeds and sentinels (pkg/settings).
     if (parsed.node.network !== 'tcp') {
-      return { address: DISCOVERY_MESSAGES.socketAddress(address, noun) };
+      return { address: MESSAGES.socketAddress(address, noun) };
     }
     const other = seen.get(address);
     if (other !== undefined) {
-      return { address: DISCOVERY_MESSAGES.duplicateAddress(address, noun, other + 1) };
+      return { address: MESSAGES.duplicateAddress(address, noun, other + 1) };
     }
     seen.set(address, index);
     return {};
@@ -269,31 +268,31 @@ function validateDiscoveryAddresses(list: RedisNode[], kind: 'cluster' | 'sentin
 export function hostPortProblem(raw: string, side: string): string | undefined {
   const value = raw.trim();
   if (value === '') {
-    return DISCOVERY_MESSAGES.mapEmpty(side);
+    return MESSAGES.mapEmpty(side);
   }
   if (value.includes('@')) {
-    return DISCOVERY_MESSAGES.mapCredentials(side);
+    return MESSAGES.mapCredentials(side);
   }
   if (value.includes('/')) {
-    return DISCOVERY_MESSAGES.mapNotHostPort(side, value);
+    return MESSAGES.mapNotHostPort(side, value);
   }
   const split = splitHostPort(value);
   if ('problem' in split) {
     switch (split.problem) {
       case 'missing-port':
-        return DISCOVERY_MESSAGES.mapMissingPort(side, value);
+        return MESSAGES.mapMissingPort(side, value);
       case 'too-many-colons':
-        return DISCOVERY_MESSAGES.mapIpv6(side, value);
+        return MESSAGES.mapIpv6(side, value);
       case 'malformed':
-        return DISCOVERY_MESSAGES.mapNotHostPort(side, value);
+        return MESSAGES.mapNotHostPort(side, value);
     }
   }
   if (split.host === '') {
-    return DISCOVERY_MESSAGES.mapNoHost(side, value);
+    return MESSAGES.mapNoHost(side, value);
   }
   const port = Number(split.port);
   if (!/^\d+$/.test(split.port) || port < 1 || port > 65535) {
-    return DISCOVERY_MESSAGES.mapBadPort(side, value, split.port);
+    return MESSAGES.mapBadPort(side, value, split.port);
   }
   return undefined;
 }
@@ -303,15 +302,15 @@ export function validateAddressMap(map: AddressMapping[] | undefined): AddressMa
   const seen = new Map<string, number>();
   return (map ?? []).map((mapping, index): AddressMappingProblems => {
     const problems: AddressMappingProblems = {};
-    const from = hostPortProblem(mapping.from ?? '', DISCOVERY_MESSAGES.mapFromSide);
-    const to = hostPortProblem(mapping.to ?? '', DISCOVERY_MESSAGES.mapToSide);
+    const from = hostPortProblem(mapping.from ?? '', MESSAGES.mapFromSide);
+    const to = hostPortProblem(mapping.to ?? '', MESSAGES.mapToSide);
     if (from) {
       problems.from = from;
     } else {
       const key = mapping.from.trim();
       const other = seen.get(key);
       if (other !== undefined) {
-        problems.from = DISCOVERY_MESSAGES.mapDuplicate(key, other + 1);
+        problems.from = MESSAGES.mapDuplicate(key, other + 1);
       } else {
         seen.set(key, index);
       }
@@ -325,7 +324,7 @@ export function validateAddressMap(map: AddressMapping[] | undefined): AddressMa
 
 function mastersProblem(masters: string[] | undefined): string | undefined {
   const blank = (masters ?? []).findIndex((name) => (name ?? '').trim() === '');
-  return blank < 0 ? undefined : DISCOVERY_MESSAGES.masterBlank(blank + 1);
+  return blank < 0 ? undefined : MESSAGES.masterBlank(blank + 1);
 }
 
 function intervalProblem(value: number | undefined): string | undefined {
@@ -333,13 +332,13 @@ function intervalProblem(value: number | undefined): string | undefined {
     return undefined;
   }
   if (!Number.isInteger(value)) {
-    return DISCOVERY_MESSAGES.intervalNotWhole;
+    return MESSAGES.intervalNotWhole;
   }
   if (value < LIMITS.minDiscoveryIntervalMs) {
-    return DISCOVERY_MESSAGES.intervalTooShort;
+    return MESSAGES.intervalTooShort;
   }
   if (value > LIMITS.maxDiscoveryIntervalMs) {
-    return DISCOVERY_MESSAGES.intervalTooLong;
+    return MESSAGES.intervalTooLong;
   }
   return undefined;
 }
@@ -349,13 +348,13 @@ function coalesceProblem(value: number | undefined): string | undefined {
     return undefined;
   }
   if (!Number.isInteger(value)) {
-    return DISCOVERY_MESSAGES.coalesceNotWhole;
+    return MESSAGES.coalesceNotWhole;
   }
   if (value < 0) {
-    return DISCOVERY_MESSAGES.coalesceNegative;
+    return MESSAGES.coalesceNegative;
   }
   if (value > LIMITS.maxCoalesceWindowMs) {
-    return DISCOVERY_MESSAGES.coalesceTooLong;
+    return MESSAGES.coalesceTooLong;
   }
   return undefined;
 }
@@ -432,7 +431,7 @@ export function validateSettings(
 ): SettingsProblems {
   const mode = discoveryMode(jsonData.discovery);
   return {
-    discovery: mode ? undefined : DISCOVERY_MESSAGES.unknownMode(String(jsonData.discovery)),
+    discovery: mode ? undefined : MESSAGES.unknownMode(String(jsonData.discovery)),
     ...validateNodes(jsonData.nodes, mode ?? 'static'),
     // Settings of other modes are not shown, so they are not reported either.
     sentinelMasters: mode === 'sentinel' ? mastersProblem(jsonData.sentinelMasters) : undefined,

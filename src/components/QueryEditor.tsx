@@ -27,7 +27,7 @@ const METRIC_OPTIONS: Array<ComboboxOption<AlertMetric>> = ALERT_METRICS.map((va
 
 const LIVE_INTERVAL_OPTIONS: Array<SelectableValue<number>> = LIVE.intervalPresetsMs.map((value) => ({
   value,
-  label: value % 60000 === 0 ? `${value / 60000}m` : `${value / 1000}s`,
+  label: QUERY_TEXT.liveIntervalOption(value),
 }));
 
 export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Props) {

@@ -6,7 +6,6 @@ import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
 import { DEFAULTS, RedisJsonData } from '../../types';
 import { SettingsProblems } from '../../validation';
-import { DISCOVERY_TEXT, DiscoverySelectors } from './discoveryText';
 import { parseOptionalNumber, RedisSettings, updateJsonData } from './options';
 
 interface Props {
@@ -39,9 +38,9 @@ const FIELDS: Array<{ key: NumberKey; label: string; description: string; testId
   },
   {
     key: 'coalesceWindowMs',
-    label: DISCOVERY_TEXT.advanced.coalesceWindow,
-    description: DISCOVERY_TEXT.advanced.coalesceWindowTooltip,
-    testId: DiscoverySelectors.coalesceWindow,
+    label: text.coalesceWindow,
+    description: text.coalesceWindowTooltip,
+    testId: Selectors.config.advanced.coalesceWindow,
   },
 ];
 

@@ -5,7 +5,6 @@ import React from 'react';
 import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
 import { DiscoveryMode } from '../../types';
-import { DISCOVERY_TEXT } from './discoveryText';
 import { RedisSettings, resetSecret, updateJsonData, updateSecret } from './options';
 
 interface Props {
@@ -19,8 +18,8 @@ const text = CONFIG_TEXT.auth;
 /** Whom these credentials are for depends on the discovery mode. */
 const DESCRIPTIONS: Record<DiscoveryMode, string> = {
   static: text.description,
-  cluster: DISCOVERY_TEXT.auth.clusterDescription,
-  sentinel: DISCOVERY_TEXT.auth.sentinelDescription,
+  cluster: text.clusterDescription,
+  sentinel: text.sentinelDescription,
 };
 
 export function AuthSection({ options, onOptionsChange, mode }: Props) {

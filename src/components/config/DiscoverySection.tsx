@@ -15,9 +15,10 @@ import {
 } from '@grafana/ui';
 import React, { useState } from 'react';
 
+import { CONFIG_TEXT } from '../../labels';
+import { Selectors } from '../../selectors';
 import { AddressMapping, DEFAULTS } from '../../types';
 import { SettingsProblems } from '../../validation';
-import { DISCOVERY_TEXT, DiscoverySelectors } from './discoveryText';
 import { parseOptionalNumber, RedisSettings, updateJsonData } from './options';
 
 interface Props {
@@ -28,8 +29,8 @@ interface Props {
 
 type Side = keyof AddressMapping;
 
-const text = DISCOVERY_TEXT.discovery;
-const selectors = DiscoverySelectors.discovery;
+const text = CONFIG_TEXT.discovery;
+const selectors = Selectors.config.discovery;
 
 /** Cluster and sentinel modes: how often the topology is read, and the address remapping. */
 export function DiscoverySection({ options, onOptionsChange, problems }: Props) {

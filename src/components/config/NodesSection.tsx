@@ -15,11 +15,10 @@ import {
 } from '@grafana/ui';
 import React, { useState } from 'react';
 
-import { CONFIG_TEXT } from '../../labels';
+import { CONFIG_TEXT, NodeListText } from '../../labels';
 import { Selectors } from '../../selectors';
 import { DISCOVERY_MODES, DiscoveryMode, RedisNode } from '../../types';
 import { SettingsProblems } from '../../validation';
-import { DISCOVERY_TEXT, DiscoverySelectors, NodeListText } from './discoveryText';
 
 interface Props {
   /** undefined: jsonData.discovery holds a value that is not a mode (problems.discovery says so). */
@@ -31,10 +30,10 @@ interface Props {
 }
 
 const selectors = Selectors.config.nodes;
-const modeText = DISCOVERY_TEXT.mode;
+const modeText = CONFIG_TEXT.discoveryMode;
 
 const STATIC_LIST: NodeListText & { title: string } = CONFIG_TEXT.nodes;
-const LISTS: Record<DiscoveryMode, NodeListText> = { static: STATIC_LIST, ...DISCOVERY_TEXT.lists };
+const LISTS: Record<DiscoveryMode, NodeListText> = { static: STATIC_LIST, ...CONFIG_TEXT.nodeLists };
 
 const MODE_OPTIONS: Array<SelectableValue<DiscoveryMode>> = DISCOVERY_MODES.map((value) => ({
   value,
@@ -77,7 +76,7 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
     <ConfigSection title={STATIC_LIST.title} description={text.description}>
       <Field label={modeText.label} description={modeText.description}>
         <div>
-          <div data-testid={DiscoverySelectors.mode}>
+          <div data-testid={selectors.mode}>
             <RadioButtonGroup<DiscoveryMode>
               aria-label={modeText.label}
               options={MODE_OPTIONS}
@@ -85,11 +84,11 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
               onChange={onModeChange}
             />
           </div>
-          <Text color="secondary" variant="bodySmall" element="p" data-testid={DiscoverySelectors.modeHelp}>
+          <Text color="secondary" variant="bodySmall" element="p" data-testid={selectors.modeHelp}>
             {mode ? modeText.options[mode].description : ''}
           </Text>
           {problems.discovery && (
-            <div data-testid={DiscoverySelectors.modeError}>
+            <div data-testid={selectors.modeError}>
               <FieldValidationMessage>{problems.discovery}</FieldValidationMessage>
             </div>
           )}
@@ -97,9 +96,9 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
       </Field>
       <div data-testid={selectors.section}>
         {!withNames && (
-          <div className={styles.note} data-testid={DiscoverySelectors.namesNote}>
+          <div className={styles.note} data-testid={selectors.namesNote}>
             <Text color="secondary" variant="bodySmall" element="p">
-              {DISCOVERY_TEXT.namesNote}
+              {CONFIG_TEXT.namesNote}
             </Text>
           </div>
         )}

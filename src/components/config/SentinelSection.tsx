@@ -2,8 +2,9 @@ import { ConfigSection } from '@grafana/plugin-ui';
 import { Field, Input, SecretInput, TagsInput } from '@grafana/ui';
 import React from 'react';
 
+import { CONFIG_TEXT } from '../../labels';
+import { Selectors } from '../../selectors';
 import { SettingsProblems } from '../../validation';
-import { DISCOVERY_TEXT, DiscoverySelectors } from './discoveryText';
 import { RedisSettings, resetSecret, updateJsonData, updateSecret } from './options';
 
 interface Props {
@@ -12,8 +13,8 @@ interface Props {
   problems: Pick<SettingsProblems, 'sentinelMasters'>;
 }
 
-const text = DISCOVERY_TEXT.sentinel;
-const selectors = DiscoverySelectors.sentinel;
+const text = CONFIG_TEXT.sentinel;
+const selectors = Selectors.config.sentinel;
 
 /** Sentinel mode only: which masters to watch and the sentinels' own credentials. */
 export function SentinelSection({ options, onOptionsChange, problems }: Props) {
