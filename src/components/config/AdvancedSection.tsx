@@ -5,7 +5,7 @@ import React from 'react';
 import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
 import { DEFAULTS, RedisJsonData } from '../../types';
-import { SettingsProblems } from '../../validation';
+import { SettingsProblems } from '../../validation/settings';
 import { parseOptionalNumber, RedisSettings, updateJsonData } from './options';
 
 interface Props {

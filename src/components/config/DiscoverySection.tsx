@@ -18,7 +18,7 @@ import React, { useState } from 'react';
 import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
 import { AddressMapping, DEFAULTS } from '../../types';
-import { SettingsProblems } from '../../validation';
+import { SettingsProblems } from '../../validation/settings';
 import { parseOptionalNumber, RedisSettings, updateJsonData } from './options';
 
 interface Props {

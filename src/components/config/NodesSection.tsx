@@ -18,7 +18,7 @@ import React, { useState } from 'react';
 import { CONFIG_TEXT, NodeListText } from '../../labels';
 import { Selectors } from '../../selectors';
 import { DISCOVERY_MODES, DiscoveryMode, RedisNode } from '../../types';
-import { SettingsProblems } from '../../validation';
+import { SettingsProblems } from '../../validation/settings';
 
 interface Props {
   /** undefined: jsonData.discovery holds a value that is not a mode (problems.discovery says so). */

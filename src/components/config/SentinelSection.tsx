@@ -4,7 +4,7 @@ import React from 'react';
 
 import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
-import { SettingsProblems } from '../../validation';
+import { SettingsProblems } from '../../validation/settings';
 import { RedisSettings, resetSecret, updateJsonData, updateSecret } from './options';
 
 interface Props {

@@ -7,7 +7,8 @@ import React from 'react';
 import { CONFIG_TEXT } from '../../labels';
 import { Selectors } from '../../selectors';
 import { SecureKey } from '../../types';
-import { anyNodeUsesTLS, SettingsProblems } from '../../validation';
+import { anyNodeUsesTLS } from '../../validation/address';
+import { SettingsProblems } from '../../validation/settings';
 import { RedisSettings, resetSecret, updateJsonData, updateSecret } from './options';
 
 interface Props {

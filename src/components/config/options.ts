@@ -4,7 +4,7 @@
 import { DataSourceSettings } from '@grafana/data';
 
 import { DiscoveryMode, RedisJsonData, RedisNode, RedisSecureJsonData, SecureKey } from '../../types';
-import { discoveryMode, discovers } from '../../validation';
+import { discoveryMode, discovers } from '../../validation/settings';
 
 export type RedisSettings = DataSourceSettings<RedisJsonData, RedisSecureJsonData>;
 

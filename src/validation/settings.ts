@@ -2,7 +2,7 @@
  * Settings checks that mirror the backend's (pkg/settings), so the configuration page can say
  * what is wrong before "Save & test". Pure functions: no React, no Grafana runtime.
  */
-import { MESSAGES } from './labels';
+import { MESSAGES } from '../labels';
 import {
   AddressMapping,
   DISCOVERY_MODES,
@@ -12,144 +12,8 @@ import {
   RedisNode,
   RedisSecureJsonData,
   SecureKey,
-} from './types';
-
-export type NodeNetwork = 'tcp' | 'unix';
-
-export interface ParsedAddress {
-  network: NodeNetwork;
-  /** host:port or the socket path. */
-  dial: string;
-  /** Set by a rediss:// address. */
-  tls: boolean;
-}
-
-export type AddressResult = { ok: true; node: ParsedAddress } | { ok: false; problem: string };
-
-const DEFAULT_PORT = '6379';
-
-function fail(problem: string): AddressResult {
-  return { ok: false, problem };
-}
-
-/** Parses a node address the way the backend does; the problem never quotes credentials. */
-export function parseAddress(raw: string): AddressResult {
-  const address = raw.trim();
-  if (address === '') {
-    return fail(MESSAGES.addressEmpty);
-  }
-  // First, so that no later message repeats a password typed into the address.
-  if (address.includes('@')) {
-    return fail(MESSAGES.addressCredentials);
-  }
-  if (address.startsWith('unix://')) {
-    return socket(address, address.slice('unix://'.length));
-  }
-  if (address.startsWith('/')) {
-    return socket(address, address);
-  }
-  if (address.includes('://')) {
-    return url(address);
-  }
-  return tcp(address, address, false);
-}
-
-function socket(address: string, path: string): AddressResult {
-  if (!path.startsWith('/')) {
-    return fail(MESSAGES.socketNotAbsolute(address));
-  }
-  return { ok: true, node: { network: 'unix', dial: path, tls: false } };
-}
-
-function url(address: string): AddressResult {
-  const separator = address.indexOf('://');
-  const scheme = address.slice(0, separator).toLowerCase();
-  if (scheme !== 'redis' && scheme !== 'rediss') {
-    return fail(MESSAGES.unsupportedScheme(scheme));
-  }
-  const rest = address.slice(separator + 3);
-  const authority = rest.split(/[/?#]/, 1)[0];
-  if (authority === '') {
-    return fail(MESSAGES.noHost(address));
-  }
-  const split = splitHostPort(authority);
-  let hostPort = authority;
-  if ('problem' in split) {
-    if (split.problem !== 'missing-port') {
-      return fail(problemText(split.problem, address));
-    }
-    hostPort = joinHostPort(authority.replace(/^\[(.*)\]$/, '$1'), DEFAULT_PORT);
-  } else if (split.port === '') {
-    hostPort = joinHostPort(split.host, DEFAULT_PORT);
-  }
-  return tcp(address, hostPort, scheme === 'rediss');
-}
-
-function tcp(address: string, hostPort: string, tls: boolean): AddressResult {
-  const split = splitHostPort(hostPort);
-  if ('problem' in split) {
-    return fail(problemText(split.problem, address));
-  }
-  if (split.host === '') {
-    return fail(MESSAGES.noHost(address));
-  }
-  const port = Number(split.port);
-  if (!/^\d+$/.test(split.port) || port < 1 || port > 65535) {
-    return fail(MESSAGES.badPort(address, split.port));
-  }
-  return { ok: true, node: { network: 'tcp', dial: joinHostPort(split.host, split.port), tls } };
-}
-
-type SplitProblem = 'missing-port' | 'too-many-colons' | 'malformed';
-
-/** Go's net.SplitHostPort rules: IPv6 hosts in brackets, the port after the last colon. */
-function splitHostPort(hostPort: string): { host: string; port: string } | { problem: SplitProblem } {
-  if (hostPort.startsWith('[')) {
-    const end = hostPort.indexOf(']');
-    if (end < 0) {
-      return { problem: 'malformed' };
-    }
-    const after = hostPort.slice(end + 1);
-    if (after === '') {
-      return { problem: 'missing-port' };
-    }
-    if (!after.startsWith(':') || after.slice(1).includes(':')) {
-      return { problem: 'malformed' };
-    }
-    const host = hostPort.slice(1, end);
-    if (host.includes('[') || host.includes(']')) {
-      return { problem: 'malformed' };
-    }
-    return { host, port: after.slice(1) };
-  }
-  const colon = hostPort.lastIndexOf(':');
-  if (colon < 0) {
-    return { problem: 'missing-port' };
-  }
-  const host = hostPort.slice(0, colon);
-  if (host.includes(':')) {
-    return { problem: 'too-many-colons' };
-  }
-  if (host.includes('[') || host.includes(']')) {
-    return { problem: 'malformed' };
-  }
-  return { host, port: hostPort.slice(colon + 1) };
-}
-
-function joinHostPort(host: string, port: string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function problemText(problem: SplitProblem, address: string): string {
-  switch (problem) {
-    case 'missing-port':
-      return MESSAGES.missingPort(address);
-    case 'too-many-colons':
-      return MESSAGES.ipv6Brackets(address);
-    case 'malformed':
-      return MESSAGES.notHostPort(address);
-  }
-}
+} from '../types';
+import { hostPortProblem, parseAddress } from './address';
 
 export interface NodeProblems {
   address?: string;
@@ -264,39 +128,6 @@ function validateDiscoveryAddresses(list: RedisNode[], kind: 'cluster' | 'sentin
   });
 }
 
-/** A host:port of the address map: no scheme, no socket, no credentials, a port. */
-export function hostPortProblem(raw: string, side: string): string | undefined {
-  const value = raw.trim();
-  if (value === '') {
-    return MESSAGES.mapEmpty(side);
-  }
-  if (value.includes('@')) {
-    return MESSAGES.mapCredentials(side);
-  }
-  if (value.includes('/')) {
-    return MESSAGES.mapNotHostPort(side, value);
-  }
-  const split = splitHostPort(value);
-  if ('problem' in split) {
-    switch (split.problem) {
-      case 'missing-port':
-        return MESSAGES.mapMissingPort(side, value);
-      case 'too-many-colons':
-        return MESSAGES.mapIpv6(side, value);
-      case 'malformed':
-        return MESSAGES.mapNotHostPort(side, value);
-    }
-  }
-  if (split.host === '') {
-    return MESSAGES.mapNoHost(side, value);
-  }
-  const port = Number(split.port);
-  if (!/^\d+$/.test(split.port) || port < 1 || port > 65535) {
-    return MESSAGES.mapBadPort(side, value, split.port);
-  }
-  return undefined;
-}
-
 /** Checks the address map: both sides host:port, each announced address remapped once. */
 export function validateAddressMap(map: AddressMapping[] | undefined): AddressMappingProblems[] {
   const seen = new Map<string, number>();
@@ -327,63 +158,60 @@ function mastersProblem(masters: string[] | undefined): string | undefined {
   return blank < 0 ? undefined : MESSAGES.masterBlank(blank + 1);
 }
 
-function intervalProblem(value: number | undefined): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (!Number.isInteger(value)) {
-    return MESSAGES.intervalNotWhole;
-  }
-  if (value < LIMITS.minDiscoveryIntervalMs) {
-    return MESSAGES.intervalTooShort;
-  }
-  if (value > LIMITS.maxDiscoveryIntervalMs) {
-    return MESSAGES.intervalTooLong;
-  }
-  return undefined;
+/** Bounds of a whole-number setting, and what to say when a value is outside them. */
+interface WholeNumberRule {
+  notWhole: string;
+  min: number;
+  belowMin: string;
+  max: number;
+  aboveMax: string;
 }
 
-function coalesceProblem(value: number | undefined): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (!Number.isInteger(value)) {
-    return MESSAGES.coalesceNotWhole;
-  }
-  if (value < 0) {
-    return MESSAGES.coalesceNegative;
-  }
-  if (value > LIMITS.maxCoalesceWindowMs) {
-    return MESSAGES.coalesceTooLong;
-  }
-  return undefined;
-}
+const DISCOVERY_INTERVAL: WholeNumberRule = {
+  notWhole: MESSAGES.intervalNotWhole,
+  min: LIMITS.minDiscoveryIntervalMs,
+  belowMin: MESSAGES.intervalTooShort,
+  max: LIMITS.maxDiscoveryIntervalMs,
+  aboveMax: MESSAGES.intervalTooLong,
+};
 
-function timeoutProblem(value: number | undefined): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (!Number.isInteger(value)) {
-    return MESSAGES.notWholeNumber;
-  }
-  if (value <= 0) {
-    return MESSAGES.timeoutNotPositive;
-  }
-  if (value > LIMITS.maxTimeoutMs) {
-    return MESSAGES.timeoutTooLong;
-  }
-  return undefined;
-}
+const COALESCE_WINDOW: WholeNumberRule = {
+  notWhole: MESSAGES.coalesceNotWhole,
+  min: 0,
+  belowMin: MESSAGES.coalesceNegative,
+  max: LIMITS.maxCoalesceWindowMs,
+  aboveMax: MESSAGES.coalesceTooLong,
+};
 
-function concurrencyProblem(value: number | undefined): string | undefined {
+const TIMEOUT: WholeNumberRule = {
+  notWhole: MESSAGES.notWholeNumber,
+  min: 1,
+  belowMin: MESSAGES.timeoutNotPositive,
+  max: LIMITS.maxTimeoutMs,
+  aboveMax: MESSAGES.timeoutTooLong,
+};
+
+const CONCURRENCY: WholeNumberRule = {
+  notWhole: MESSAGES.notWholeNumber,
+  min: 1,
+  belowMin: MESSAGES.concurrencyRange,
+  max: LIMITS.maxConcurrency,
+  aboveMax: MESSAGES.concurrencyRange,
+};
+
+/** The problem of an optional whole-number setting; absent means the default, which is fine. */
+function wholeNumberProblem(value: number | undefined, rule: WholeNumberRule): string | undefined {
   if (value === undefined) {
     return undefined;
   }
   if (!Number.isInteger(value)) {
-    return MESSAGES.notWholeNumber;
+    return rule.notWhole;
   }
-  if (value < 1 || value > LIMITS.maxConcurrency) {
-    return MESSAGES.concurrencyRange;
+  if (value < rule.min) {
+    return rule.belowMin;
+  }
+  if (value > rule.max) {
+    return rule.aboveMax;
   }
   return undefined;
 }
@@ -436,19 +264,13 @@ export function validateSettings(
     // Settings of other modes are not shown, so they are not reported either.
     sentinelMasters: mode === 'sentinel' ? mastersProblem(jsonData.sentinelMasters) : undefined,
     addressMapRows: discovers(mode) ? validateAddressMap(jsonData.addressMap) : [],
-    discoveryIntervalMs: discovers(mode) ? intervalProblem(jsonData.discoveryIntervalMs) : undefined,
-    coalesceWindowMs: coalesceProblem(jsonData.coalesceWindowMs),
-    connectTimeoutMs: timeoutProblem(jsonData.connectTimeoutMs),
-    readTimeoutMs: timeoutProblem(jsonData.readTimeoutMs),
-    maxConcurrency: concurrencyProblem(jsonData.maxConcurrency),
+    discoveryIntervalMs: discovers(mode)
+      ? wholeNumberProblem(jsonData.discoveryIntervalMs, DISCOVERY_INTERVAL)
+      : undefined,
+    coalesceWindowMs: wholeNumberProblem(jsonData.coalesceWindowMs, COALESCE_WINDOW),
+    connectTimeoutMs: wholeNumberProblem(jsonData.connectTimeoutMs, TIMEOUT),
+    readTimeoutMs: wholeNumberProblem(jsonData.readTimeoutMs, TIMEOUT),
+    maxConcurrency: wholeNumberProblem(jsonData.maxConcurrency, CONCURRENCY),
     ...tlsProblems(secureJsonFields, secureJsonData),
   };
-}
-
-/** Whether any node uses rediss:// (TLS settings then matter even with the TLS switch off). */
-export function anyNodeUsesTLS(nodes: RedisNode[] | undefined): boolean {
-  return (nodes ?? []).some((node) => {
-    const parsed = parseAddress(node.address ?? '');
-    return parsed.ok && parsed.node.tls;
-  });
 }
