@@ -9,6 +9,13 @@ export interface OptionText {
   description: string;
 }
 
+/** The label, help and example of one settings field. */
+export interface FieldText {
+  label: string;
+  description: string;
+  placeholder?: string;
+}
+
 /** How the node list reads in each discovery mode. */
 export interface NodeListText {
   description: string;
@@ -185,34 +192,46 @@ export const CONFIG_TEXT = {
       'Credentials for AUTH on every node of the cluster. Leave both empty when the nodes need no password.',
     sentinelDescription:
       "Credentials for AUTH on the masters and their replicas. The sentinels' own credentials are under Sentinel.",
-    username: 'ACL username',
-    usernameTooltip: 'Redis 6+ ACL user. Empty means the default user.',
-    usernamePlaceholder: 'default',
-    password: 'Password',
-    passwordTooltip: 'Stored encrypted by Grafana and never sent back to the browser.',
-    passwordPlaceholder: 'Password for AUTH',
+    username: {
+      label: 'ACL username',
+      description: 'Redis 6+ ACL user. Empty means the default user.',
+      placeholder: 'default',
+    },
+    password: {
+      label: 'Password',
+      description: 'Stored encrypted by Grafana and never sent back to the browser.',
+      placeholder: 'Password for AUTH',
+    },
   },
   sentinel: {
     title: 'Sentinel',
     description: "Which masters to watch, and the sentinels' own credentials.",
-    masters: 'Master names',
-    mastersTooltip:
-      'Names of monitored masters to watch, as in "sentinel monitor <name> …". Empty means every master the sentinels monitor.',
-    mastersPlaceholder: 'mymaster (Enter to add)',
-    username: 'Sentinel ACL username',
-    usernameTooltip:
-      'The ACL user of the sentinels themselves. Empty means the default user. The masters and replicas use the ACL username under Authentication.',
-    usernamePlaceholder: 'default',
-    password: 'Sentinel password',
-    passwordTooltip:
-      'The password of the sentinels themselves, not of the masters and replicas. Stored encrypted by Grafana and never sent back to the browser.',
-    passwordPlaceholder: 'Password for AUTH on the sentinels',
+    masters: {
+      label: 'Master names',
+      description:
+        'Names of monitored masters to watch, as in "sentinel monitor <name> …". Empty means every master the sentinels monitor.',
+      placeholder: 'mymaster (Enter to add)',
+    },
+    username: {
+      label: 'Sentinel ACL username',
+      description:
+        'The ACL user of the sentinels themselves. Empty means the default user. The masters and replicas use the ACL username under Authentication.',
+      placeholder: 'default',
+    },
+    password: {
+      label: 'Sentinel password',
+      description:
+        'The password of the sentinels themselves, not of the masters and replicas. Stored encrypted by Grafana and never sent back to the browser.',
+      placeholder: 'Password for AUTH on the sentinels',
+    },
   },
   discovery: {
     title: 'Discovery',
     description: 'How often the topology is read, and where to dial the nodes it announces.',
-    interval: 'Discovery interval (ms)',
-    intervalTooltip: `How often the topology is read again, to find new nodes and failovers. Default ${DEFAULTS.discoveryIntervalMs} ms; from ${LIMITS.minDiscoveryIntervalMs} to ${LIMITS.maxDiscoveryIntervalMs} ms.`,
+    interval: {
+      label: 'Discovery interval (ms)',
+      description: `How often the topology is read again, to find new nodes and failovers. Default ${DEFAULTS.discoveryIntervalMs} ms; from ${LIMITS.minDiscoveryIntervalMs} to ${LIMITS.maxDiscoveryIntervalMs} ms.`,
+    },
     addressMap: 'Address remapping',
     addressMapTooltip:
       'For NAT or announce-ip setups: when the cluster or the sentinels announce an address this Grafana cannot reach, dial another one instead.',
@@ -229,23 +248,35 @@ export const CONFIG_TEXT = {
   tls: {
     title: 'TLS',
     description: 'Encrypt connections. A rediss:// address turns TLS on for that node alone.',
-    enabled: 'TLS for every node',
-    enabledTooltip: 'Connect to every node over TLS.',
+    enabled: {
+      label: 'TLS for every node',
+      description: 'Connect to every node over TLS.',
+    },
     rediss: 'Some addresses use rediss://: the settings below apply to those nodes.',
-    caCert: 'CA certificate',
-    caCertTooltip: 'PEM bundle of the CA that signed the server certificates. Empty means the system CAs.',
-    caCertPlaceholder: '-----BEGIN CERTIFICATE-----',
-    clientCert: 'Client certificate',
-    clientCertTooltip: 'PEM client certificate, for mutual TLS. Needs the client key too.',
-    clientCertPlaceholder: '-----BEGIN CERTIFICATE-----',
-    clientKey: 'Client key',
-    clientKeyTooltip: 'PEM key of the client certificate.',
-    clientKeyPlaceholder: '-----BEGIN PRIVATE KEY-----',
-    serverName: 'Server name',
-    serverNameTooltip: 'Name to verify in the server certificate instead of the host of each address.',
-    serverNamePlaceholder: 'redis.example.internal',
-    skipVerify: 'Skip certificate verification',
-    skipVerifyTooltip: 'Do not verify the server certificate. For testing only.',
+    caCert: {
+      label: 'CA certificate',
+      description: 'PEM bundle of the CA that signed the server certificates. Empty means the system CAs.',
+      placeholder: '-----BEGIN CERTIFICATE-----',
+    },
+    clientCert: {
+      label: 'Client certificate',
+      description: 'PEM client certificate, for mutual TLS. Needs the client key too.',
+      placeholder: '-----BEGIN CERTIFICATE-----',
+    },
+    clientKey: {
+      label: 'Client key',
+      description: 'PEM key of the client certificate.',
+      placeholder: '-----BEGIN PRIVATE KEY-----',
+    },
+    serverName: {
+      label: 'Server name',
+      description: 'Name to verify in the server certificate instead of the host of each address.',
+      placeholder: 'redis.example.internal',
+    },
+    skipVerify: {
+      label: 'Skip certificate verification',
+      description: 'Do not verify the server certificate. For testing only.',
+    },
     skipVerifyWarningTitle: 'Server certificates are not verified',
     skipVerifyWarning:
       'Anyone on the network path can impersonate the Redis nodes and read the password. Use this only for testing.',
@@ -253,14 +284,22 @@ export const CONFIG_TEXT = {
   advanced: {
     title: 'Timeouts and concurrency',
     description: 'Leave empty for the defaults.',
-    connectTimeout: 'Connect timeout (ms)',
-    connectTimeoutTooltip: `Dial timeout per node. Default ${DEFAULTS.connectTimeoutMs} ms.`,
-    readTimeout: 'Read timeout (ms)',
-    readTimeoutTooltip: `Read/write timeout per command. Default ${DEFAULTS.readTimeoutMs} ms.`,
-    maxConcurrency: 'Max concurrency',
-    maxConcurrencyTooltip: `How many nodes are queried at once. Default ${DEFAULTS.maxConcurrency}.`,
-    coalesceWindow: 'Coalesce window (ms)',
-    coalesceWindowTooltip: `Queries for the same node within this window share one INFO round trip, so a card is never older than this. 0 shares only reads that run at the same moment. Default ${DEFAULTS.coalesceWindowMs} ms, at most ${LIMITS.maxCoalesceWindowMs} ms.`,
+    connectTimeout: {
+      label: 'Connect timeout (ms)',
+      description: `Dial timeout per node. Default ${DEFAULTS.connectTimeoutMs} ms.`,
+    },
+    readTimeout: {
+      label: 'Read timeout (ms)',
+      description: `Read/write timeout per command. Default ${DEFAULTS.readTimeoutMs} ms.`,
+    },
+    maxConcurrency: {
+      label: 'Max concurrency',
+      description: `How many nodes are queried at once. Default ${DEFAULTS.maxConcurrency}.`,
+    },
+    coalesceWindow: {
+      label: 'Coalesce window (ms)',
+      description: `Queries for the same node within this window share one INFO round trip, so a card is never older than this. 0 shares only reads that run at the same moment. Default ${DEFAULTS.coalesceWindowMs} ms, at most ${LIMITS.maxCoalesceWindowMs} ms.`,
+    },
   },
   proxy: {
     description:

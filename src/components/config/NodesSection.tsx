@@ -2,10 +2,8 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2, SelectableValue } from '@grafana/data';
 import { ConfigSection } from '@grafana/plugin-ui';
 import {
-  Button,
   Field,
   FieldValidationMessage,
-  IconButton,
   InlineField,
   Input,
   RadioButtonGroup,
@@ -19,6 +17,7 @@ import { CONFIG_TEXT, NodeListText } from '../../labels';
 import { Selectors } from '../../selectors';
 import { DISCOVERY_MODES, DiscoveryMode, RedisNode } from '../../types';
 import { SettingsProblems } from '../../validation/settings';
+import { AddRowButton, EmptyListNote, RemoveRowButton } from './ListControls';
 
 interface Props {
   /** undefined: jsonData.discovery holds a value that is not a mode (problems.discovery says so). */
@@ -102,11 +101,7 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
             </Text>
           </div>
         )}
-        {nodes.length === 0 && (
-          <Text color="secondary" element="p">
-            {text.empty}
-          </Text>
-        )}
+        {nodes.length === 0 && <EmptyListNote text={text.empty} />}
         {nodes.map((node, index) => {
           const rowProblems = problems.nodeRows[index] ?? {};
           const showAddressProblem = Boolean(rowProblems.address) && (touched.has(index) || node.address !== '');
@@ -150,14 +145,7 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
                   />
                 </InlineField>
               )}
-              <IconButton
-                className={styles.remove}
-                name="trash-alt"
-                tooltip={`${text.remove} ${index + 1}`}
-                aria-label={`${text.remove} ${index + 1}`}
-                data-testid={selectors.remove(index)}
-                onClick={() => removeNode(index)}
-              />
+              <RemoveRowButton label={text.remove} row={index} testId={selectors.remove} onRemove={removeNode} />
             </Stack>
           );
         })}
@@ -166,23 +154,12 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
             <FieldValidationMessage>{problems.nodes}</FieldValidationMessage>
           </div>
         )}
-        <Button
-          className={styles.add}
-          variant="secondary"
-          icon="plus"
-          size="sm"
-          onClick={addNode}
-          data-testid={selectors.add}
-        >
-          {text.add}
-        </Button>
+        <AddRowButton label={text.add} testId={selectors.add} onClick={addNode} />
       </div>
     </ConfigSection>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  remove: css({ marginTop: theme.spacing(1) }),
-  add: css({ marginTop: theme.spacing(1) }),
   note: css({ marginBottom: theme.spacing(1) }),
 });

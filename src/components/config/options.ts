@@ -8,6 +8,12 @@ import { discoveryMode, discovers } from '../../validation/settings';
 
 export type RedisSettings = DataSourceSettings<RedisJsonData, RedisSecureJsonData>;
 
+/** What every section of the configuration page edits, as Grafana hands it over. */
+export interface SettingsEditorProps {
+  options: RedisSettings;
+  onOptionsChange: (options: RedisSettings) => void;
+}
+
 export function updateJsonData(options: RedisSettings, patch: Partial<RedisJsonData>): RedisSettings {
   const jsonData: RedisJsonData = { ...options.jsonData, ...patch };
   for (const key of Object.keys(patch) as Array<keyof RedisJsonData>) {
