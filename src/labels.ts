@@ -2,11 +2,29 @@
  * Every piece of UI text of the plugin, in one place.
  */
 import { LIVE } from './live';
-import { AlertMetric, DEFAULTS, LIMITS, QueryType } from './types';
+import { AlertMetric, DEFAULTS, DiscoveryMode, LIMITS, QueryType } from './types';
 
 export interface OptionText {
   label: string;
   description: string;
+}
+
+/** The label, help and example of one settings field. */
+export interface FieldText {
+  label: string;
+  description: string;
+  placeholder?: string;
+}
+
+/** How the node list reads in each discovery mode. */
+export interface NodeListText {
+  description: string;
+  address: string;
+  addressTooltip: string;
+  addressPlaceholder: string;
+  add: string;
+  remove: string;
+  empty: string;
 }
 
 /** One entry per query type: the compiler reports a missing one. */
@@ -107,6 +125,24 @@ export const ALERT_METRIC_TEXT: Record<AlertMetric, OptionText> = {
 export const CONFIG_TEXT = {
   dataSourceName: 'Redis Persistence',
   docsLink: '/plugins/persistwatch-redis-datasource',
+  discoveryMode: {
+    label: 'Discovery',
+    description:
+      'What the addresses below are. Settings that only apply to another mode are dropped when you save in this one.',
+    options: {
+      static: { label: 'Static', description: 'Watch exactly the nodes listed below.' },
+      cluster: {
+        label: 'Redis Cluster',
+        description:
+          'The addresses below are seeds: every primary and replica of the cluster is found from them and followed through failovers.',
+      },
+      sentinel: {
+        label: 'Sentinel',
+        description:
+          'The addresses below are sentinels: the masters they monitor and their replicas are found from them and followed through failovers.',
+      },
+    } satisfies Record<DiscoveryMode, OptionText>,
+  },
   nodes: {
     title: 'Redis nodes',
     description:
@@ -122,36 +158,125 @@ export const CONFIG_TEXT = {
     remove: 'Remove node',
     empty: 'No nodes yet.',
   },
+  /** The node list of the discovery modes; the static list is `nodes`. */
+  nodeLists: {
+    cluster: {
+      description:
+        'Seed addresses: any node of the cluster, primary or replica. List more than one, so that discovery still works while a seed is down. Queries reach every node found from them.',
+      address: 'Seed',
+      addressTooltip:
+        'host:port or rediss://host:port of any node of the cluster. No credentials: the Authentication settings apply to every node found.',
+      addressPlaceholder: 'redis-cluster-1:6379',
+      add: 'Add seed',
+      remove: 'Remove seed',
+      empty: 'No seed addresses yet.',
+    },
+    sentinel: {
+      description:
+        "The sentinels' own addresses (port 26379 by default), not the masters'. Queries reach the masters they monitor and the replicas of those masters.",
+      address: 'Sentinel',
+      addressTooltip:
+        "host:port or rediss://host:port of a sentinel. No credentials: the sentinels' own user and password are under Sentinel.",
+      addressPlaceholder: 'sentinel-1:26379',
+      add: 'Add sentinel',
+      remove: 'Remove sentinel',
+      empty: 'No sentinels yet.',
+    },
+  } satisfies Record<Exclude<DiscoveryMode, 'static'>, NodeListText>,
+  namesNote:
+    'No display names in this mode: these addresses are only where discovery starts. The nodes it finds are named by the address they announce.',
   auth: {
     title: 'Authentication',
     description: 'Credentials for AUTH. Leave both empty when the nodes need no password.',
-    username: 'ACL username',
-    usernameTooltip: 'Redis 6+ ACL user. Empty means the default user.',
-    usernamePlaceholder: 'default',
-    password: 'Password',
-    passwordTooltip: 'Stored encrypted by Grafana and never sent back to the browser.',
-    passwordPlaceholder: 'Password for AUTH',
+    clusterDescription:
+      'Credentials for AUTH on every node of the cluster. Leave both empty when the nodes need no password.',
+    sentinelDescription:
+      "Credentials for AUTH on the masters and their replicas. The sentinels' own credentials are under Sentinel.",
+    username: {
+      label: 'ACL username',
+      description: 'Redis 6+ ACL user. Empty means the default user.',
+      placeholder: 'default',
+    },
+    password: {
+      label: 'Password',
+      description: 'Stored encrypted by Grafana and never sent back to the browser.',
+      placeholder: 'Password for AUTH',
+    },
+  },
+  sentinel: {
+    title: 'Sentinel',
+    description: "Which masters to watch, and the sentinels' own credentials.",
+    masters: {
+      label: 'Master names',
+      description:
+        'Names of monitored masters to watch, as in "sentinel monitor <name> …". Empty means every master the sentinels monitor.',
+      placeholder: 'mymaster (Enter to add)',
+    },
+    username: {
+      label: 'Sentinel ACL username',
+      description:
+        'The ACL user of the sentinels themselves. Empty means the default user. The masters and replicas use the ACL username under Authentication.',
+      placeholder: 'default',
+    },
+    password: {
+      label: 'Sentinel password',
+      description:
+        'The password of the sentinels themselves, not of the masters and replicas. Stored encrypted by Grafana and never sent back to the browser.',
+      placeholder: 'Password for AUTH on the sentinels',
+    },
+  },
+  discovery: {
+    title: 'Discovery',
+    description: 'How often the topology is read, and where to dial the nodes it announces.',
+    interval: {
+      label: 'Discovery interval (ms)',
+      description: `How often the topology is read again, to find new nodes and failovers. Default ${DEFAULTS.discoveryIntervalMs} ms; from ${LIMITS.minDiscoveryIntervalMs} to ${LIMITS.maxDiscoveryIntervalMs} ms.`,
+    },
+    addressMap: 'Address remapping',
+    addressMapTooltip:
+      'For NAT or announce-ip setups: when the cluster or the sentinels announce an address this Grafana cannot reach, dial another one instead.',
+    from: 'Announced',
+    fromTooltip: 'The address as the cluster or the sentinels announce it: host:port.',
+    fromPlaceholder: '10.0.0.5:6379',
+    to: 'Dial',
+    toTooltip: 'The address this Grafana dials instead: host:port.',
+    toPlaceholder: 'redis-1.example.com:16379',
+    add: 'Add mapping',
+    remove: 'Remove mapping',
+    empty: 'No remapping: announced addresses are dialled as they are.',
   },
   tls: {
     title: 'TLS',
     description: 'Encrypt connections. A rediss:// address turns TLS on for that node alone.',
-    enabled: 'TLS for every node',
-    enabledTooltip: 'Connect to every node over TLS.',
+    enabled: {
+      label: 'TLS for every node',
+      description: 'Connect to every node over TLS.',
+    },
     rediss: 'Some addresses use rediss://: the settings below apply to those nodes.',
-    caCert: 'CA certificate',
-    caCertTooltip: 'PEM bundle of the CA that signed the server certificates. Empty means the system CAs.',
-    caCertPlaceholder: '-----BEGIN CERTIFICATE-----',
-    clientCert: 'Client certificate',
-    clientCertTooltip: 'PEM client certificate, for mutual TLS. Needs the client key too.',
-    clientCertPlaceholder: '-----BEGIN CERTIFICATE-----',
-    clientKey: 'Client key',
-    clientKeyTooltip: 'PEM key of the client certificate.',
-    clientKeyPlaceholder: '-----BEGIN PRIVATE KEY-----',
-    serverName: 'Server name',
-    serverNameTooltip: 'Name to verify in the server certificate instead of the host of each address.',
-    serverNamePlaceholder: 'redis.example.internal',
-    skipVerify: 'Skip certificate verification',
-    skipVerifyTooltip: 'Do not verify the server certificate. For testing only.',
+    caCert: {
+      label: 'CA certificate',
+      description: 'PEM bundle of the CA that signed the server certificates. Empty means the system CAs.',
+      placeholder: '-----BEGIN CERTIFICATE-----',
+    },
+    clientCert: {
+      label: 'Client certificate',
+      description: 'PEM client certificate, for mutual TLS. Needs the client key too.',
+      placeholder: '-----BEGIN CERTIFICATE-----',
+    },
+    clientKey: {
+      label: 'Client key',
+      description: 'PEM key of the client certificate.',
+      placeholder: '-----BEGIN PRIVATE KEY-----',
+    },
+    serverName: {
+      label: 'Server name',
+      description: 'Name to verify in the server certificate instead of the host of each address.',
+      placeholder: 'redis.example.internal',
+    },
+    skipVerify: {
+      label: 'Skip certificate verification',
+      description: 'Do not verify the server certificate. For testing only.',
+    },
     skipVerifyWarningTitle: 'Server certificates are not verified',
     skipVerifyWarning:
       'Anyone on the network path can impersonate the Redis nodes and read the password. Use this only for testing.',
@@ -159,12 +284,22 @@ export const CONFIG_TEXT = {
   advanced: {
     title: 'Timeouts and concurrency',
     description: 'Leave empty for the defaults.',
-    connectTimeout: 'Connect timeout (ms)',
-    connectTimeoutTooltip: `Dial timeout per node. Default ${DEFAULTS.connectTimeoutMs} ms.`,
-    readTimeout: 'Read timeout (ms)',
-    readTimeoutTooltip: `Read/write timeout per command. Default ${DEFAULTS.readTimeoutMs} ms.`,
-    maxConcurrency: 'Max concurrency',
-    maxConcurrencyTooltip: `How many nodes are queried at once. Default ${DEFAULTS.maxConcurrency}.`,
+    connectTimeout: {
+      label: 'Connect timeout (ms)',
+      description: `Dial timeout per node. Default ${DEFAULTS.connectTimeoutMs} ms.`,
+    },
+    readTimeout: {
+      label: 'Read timeout (ms)',
+      description: `Read/write timeout per command. Default ${DEFAULTS.readTimeoutMs} ms.`,
+    },
+    maxConcurrency: {
+      label: 'Max concurrency',
+      description: `How many nodes are queried at once. Default ${DEFAULTS.maxConcurrency}.`,
+    },
+    coalesceWindow: {
+      label: 'Coalesce window (ms)',
+      description: `Queries for the same node within this window share one INFO round trip, so a card is never older than this. 0 shares only reads that run at the same moment. Default ${DEFAULTS.coalesceWindowMs} ms, at most ${LIMITS.maxCoalesceWindowMs} ms.`,
+    },
   },
   proxy: {
     description:
@@ -186,6 +321,8 @@ export const QUERY_TEXT = {
     'Stream AOF current vs base size per node over Grafana Live, pushed at the interval below, instead of one card. Draw it with a time series panel.',
   liveInterval: 'Push every',
   liveIntervalTooltip: 'How often the backend reads the nodes and pushes a sample to every panel showing this stream.',
+  liveIntervalOption: (intervalMs: number) =>
+    intervalMs % 60000 === 0 ? `${intervalMs / 60000}m` : `${intervalMs / 1000}s`,
   variableOption: 'Dashboard variable',
 } as const;
 
@@ -224,6 +361,35 @@ export const MESSAGES = {
   clientKeyWithoutCert: 'A client key needs its client certificate (mutual TLS needs both).',
   notPemCertificate: 'This is not a PEM certificate (it should start with -----BEGIN CERTIFICATE-----).',
   notPemKey: 'This is not a PEM private key (it should contain -----BEGIN … PRIVATE KEY-----).',
+  // discovery
+  unknownMode: (value: string) => `Discovery "${value}" is not a mode of this data source; pick one above.`,
+  noSeeds: 'Add at least one seed address: any node of the cluster.',
+  noSentinels: 'Add at least one sentinel address.',
+  duplicateAddress: (address: string, kind: 'seed' | 'sentinel', otherRow: number) =>
+    `"${address}" is already listed as ${kind} ${otherRow}; addresses must be unique.`,
+  socketAddress: (address: string, kind: 'seed' | 'sentinel') =>
+    `"${address}" is a unix socket; a ${kind} is reached over TCP: host:port, redis://host:port or rediss://host:port.`,
+  masterBlank: (entry: number) =>
+    `Master names: entry ${entry} is empty; write the name the sentinels monitor the master under, or remove it.`,
+  intervalNotWhole: 'The discovery interval must be a whole number of milliseconds.',
+  intervalTooShort: `The discovery interval must be at least ${LIMITS.minDiscoveryIntervalMs} ms; leave it empty for the default ${DEFAULTS.discoveryIntervalMs}.`,
+  intervalTooLong: `The discovery interval must be at most ${LIMITS.maxDiscoveryIntervalMs} ms (5 minutes).`,
+  coalesceNotWhole: 'The coalesce window must be a whole number of milliseconds.',
+  coalesceNegative: `The coalesce window must be 0 or more milliseconds; leave it empty for the default ${DEFAULTS.coalesceWindowMs}.`,
+  coalesceTooLong: `The coalesce window must be at most ${LIMITS.maxCoalesceWindowMs} ms.`,
+  mapEmpty: (side: string) => `${side} is empty: enter host:port, e.g. 10.0.0.5:6379.`,
+  mapCredentials: (side: string) => `${side} holds credentials: enter host:port only.`,
+  mapNotHostPort: (side: string, value: string) =>
+    `${side} "${value}" is not host:port (e.g. 10.0.0.5:6379 or [fd00::5]:6379): no scheme, no socket path.`,
+  mapMissingPort: (side: string, value: string) => `${side} "${value}" has no port; add one, e.g. ${value}:6379.`,
+  mapIpv6: (side: string, value: string) => `${side} "${value}": put an IPv6 address in brackets, e.g. [fd00::5]:6379.`,
+  mapNoHost: (side: string, value: string) => `${side} "${value}" has no host.`,
+  mapBadPort: (side: string, value: string, port: string) =>
+    `${side} "${value}": port "${port}" is not a number from 1 to 65535.`,
+  mapDuplicate: (value: string, otherRow: number) =>
+    `Announced address "${value}" is already remapped in mapping ${otherRow}.`,
+  mapFromSide: 'Announced address',
+  mapToSide: 'Dial address',
   // query editor
   unknownQueryType: (value: string) => `"${value}" is not a query type of this data source; pick one above.`,
   unknownMetric: (value: string) => `"${value}" is not a metric of this data source; pick one from the list.`,
@@ -239,4 +405,5 @@ export const MESSAGES = {
   nodesLoadFailed: (reason: string) =>
     `Could not load the configured nodes: ${reason}. You can still type node names, addresses or $variables.`,
   nodesBadResponse: 'the nodes resource returned something other than a list of {name, address}',
+  unknownError: 'unknown error',
 } as const;

@@ -11,6 +11,22 @@ import { isAlertMetric, isQueryType, NodeInfo, QueryType, RedisQuery } from './t
 
 export const DEFAULT_QUERY_TYPE: QueryType = 'card';
 
+/** What a query type takes besides the node filter. */
+export interface QueryTypeOptions {
+  /** One series kind (RedisQuery.metric). */
+  metric: boolean;
+  /** Live growth (RedisQuery.live, liveIntervalMs). */
+  live: boolean;
+}
+
+/** One entry per query type: the compiler reports a missing one. */
+export const QUERY_TYPE_OPTIONS: Record<QueryType, QueryTypeOptions> = {
+  card: { metric: false, live: true },
+  siblings: { metric: false, live: false },
+  alerting: { metric: true, live: false },
+  raw: { metric: false, live: false },
+};
+
 /** The query type a query runs as: a missing one means the default. */
 export function effectiveQueryType(query: Pick<RedisQuery, 'queryType'>): string {
   return query.queryType ?? DEFAULT_QUERY_TYPE;
@@ -49,10 +65,11 @@ export function isRunnable(query: RedisQuery): boolean {
   if (query.hide) {
     return false;
   }
-  if (!isQueryType(effectiveQueryType(query))) {
+  const queryType = effectiveQueryType(query);
+  if (!isQueryType(queryType)) {
     return false;
   }
-  if (effectiveQueryType(query) === 'alerting' && query.metric && !isAlertMetric(query.metric)) {
+  if (QUERY_TYPE_OPTIONS[queryType].metric && query.metric && !isAlertMetric(query.metric)) {
     return false;
   }
   if (isLiveQuery(query) && !isValidLiveInterval(liveIntervalOf(query))) {
@@ -86,7 +103,8 @@ export function queryProblems(query: RedisQuery, context: QueryContext = {}): Qu
     problems.push({ severity: 'error', text: MESSAGES.unknownQueryType(queryType) });
     return problems;
   }
-  if (queryType === 'alerting') {
+  const options = QUERY_TYPE_OPTIONS[queryType];
+  if (options.metric) {
     if (query.metric && !isAlertMetric(query.metric)) {
       problems.push({ severity: 'error', text: MESSAGES.unknownMetric(query.metric) });
     } else if (!query.metric && context.app === CoreApp.UnifiedAlerting) {
@@ -95,7 +113,7 @@ export function queryProblems(query: RedisQuery, context: QueryContext = {}): Qu
   } else if (query.metric) {
     problems.push({ severity: 'info', text: MESSAGES.metricIgnored(query.metric, QUERY_TYPE_TEXT[queryType].label) });
   }
-  if (query.live && queryType !== 'card') {
+  if (query.live && !options.live) {
     problems.push({ severity: 'info', text: MESSAGES.liveOnlyForCard(QUERY_TYPE_TEXT[queryType].label) });
   } else if (isLiveQuery(query)) {
     if (!isValidLiveInterval(liveIntervalOf(query))) {
@@ -136,10 +154,10 @@ export function sameQuery(a: RedisQuery, b: RedisQuery): boolean {
  */
 export function withQueryType(query: RedisQuery, queryType: QueryType): RedisQuery {
   const next: RedisQuery = { ...query, queryType };
-  if (queryType !== 'alerting') {
+  if (!QUERY_TYPE_OPTIONS[queryType].metric) {
     delete next.metric;
   }
-  if (queryType !== 'card') {
+  if (!QUERY_TYPE_OPTIONS[queryType].live) {
     delete next.live;
     delete next.liveIntervalMs;
   }

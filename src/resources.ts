@@ -27,7 +27,7 @@ export function describeError(error: unknown): string {
         : status;
     }
   }
-  return 'unknown error';
+  return MESSAGES.unknownError;
 }
 
 function isNodeInfo(value: unknown): value is NodeInfo {

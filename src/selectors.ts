@@ -11,6 +11,25 @@ export const Selectors = {
       remove: (index: number) => `redis-config-node-remove-${index}`,
       add: 'redis-config-node-add',
       listError: 'redis-config-nodes-error',
+      mode: 'redis-config-discovery',
+      modeHelp: 'redis-config-discovery-help',
+      modeError: 'redis-config-discovery-error',
+      namesNote: 'redis-config-nodes-names-note',
+    },
+    sentinel: {
+      section: 'redis-config-sentinel',
+      masters: 'redis-config-sentinel-masters',
+      username: 'redis-config-sentinel-username',
+      password: 'redis-config-sentinel-password',
+    },
+    discovery: {
+      section: 'redis-config-discovery-settings',
+      interval: 'redis-config-discovery-interval',
+      mapRow: (index: number) => `redis-config-address-map-${index}`,
+      mapFrom: (index: number) => `redis-config-address-map-from-${index}`,
+      mapTo: (index: number) => `redis-config-address-map-to-${index}`,
+      mapRemove: (index: number) => `redis-config-address-map-remove-${index}`,
+      mapAdd: 'redis-config-address-map-add',
     },
     auth: {
       username: 'redis-config-username',
@@ -29,6 +48,7 @@ export const Selectors = {
       connectTimeout: 'redis-config-connect-timeout',
       readTimeout: 'redis-config-read-timeout',
       maxConcurrency: 'redis-config-max-concurrency',
+      coalesceWindow: 'redis-config-coalesce-window',
     },
     proxy: {
       section: 'redis-config-secure-socks-proxy',

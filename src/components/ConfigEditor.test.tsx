@@ -6,7 +6,6 @@ import { CONFIG_TEXT, MESSAGES } from '../labels';
 import { Selectors } from '../selectors';
 import { ConfigEditorHarness, makeSettings } from '../testing/fixtures';
 import { DEFAULTS, DISCOVERY_MODES, DiscoveryMode, RedisJsonData, RedisSecureJsonData } from '../types';
-import { DISCOVERY_MESSAGES, DISCOVERY_TEXT, DiscoverySelectors } from './config/discoveryText';
 import { RedisSettings } from './config/options';
 
 const s = Selectors.config;
@@ -160,21 +159,20 @@ describe('ConfigEditor', () => {
 });
 
 describe('ConfigEditor discovery', () => {
-  const d = DiscoverySelectors;
-  const text = DISCOVERY_TEXT;
+  const text = CONFIG_TEXT;
   const mode = (label: string) => screen.getByRole('radio', { name: label });
 
   it('starts in static mode and writes no discovery or coalescing setting unless changed', async () => {
     const { user, last } = setup({ nodes: [{ address: 'a:6379', name: 'primary' }] });
-    expect(mode(text.mode.options.static.label)).toBeChecked();
-    expect(screen.getByTestId(d.modeHelp)).toHaveTextContent(text.mode.options.static.description);
+    expect(mode(text.discoveryMode.options.static.label)).toBeChecked();
+    expect(screen.getByTestId(s.nodes.modeHelp)).toHaveTextContent(text.discoveryMode.options.static.description);
     expect(screen.getByTestId(s.nodes.name(0))).toHaveValue('primary');
-    expect(screen.queryByTestId(d.namesNote)).not.toBeInTheDocument();
-    expect(screen.queryByTestId(d.sentinel.section)).not.toBeInTheDocument();
-    expect(screen.queryByTestId(d.discovery.section)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(s.nodes.namesNote)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(s.sentinel.section)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(s.discovery.section)).not.toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: `Expand section ${CONFIG_TEXT.advanced.title}` }));
-    const coalesce = screen.getByTestId(d.coalesceWindow);
+    const coalesce = screen.getByTestId(s.advanced.coalesceWindow);
     expect(coalesce).toHaveValue(null);
     expect(coalesce).toHaveAttribute('placeholder', String(DEFAULTS.coalesceWindowMs));
 
@@ -189,55 +187,57 @@ describe('ConfigEditor discovery', () => {
         { address: 'b:6379', name: 'replica' },
       ],
     });
-    await user.click(mode(text.mode.options.cluster.label));
+    await user.click(mode(text.discoveryMode.options.cluster.label));
 
     expect(last().jsonData).toEqual({ discovery: 'cluster', nodes: [{ address: 'a:6379' }, { address: 'b:6379' }] });
-    expect(screen.getByTestId(d.modeHelp)).toHaveTextContent(text.mode.options.cluster.description);
-    expect(screen.getByText(text.lists.cluster.description)).toBeInTheDocument();
-    expect(within(screen.getByTestId(s.nodes.row(0))).getByText(`${text.lists.cluster.address} *`)).toBeInTheDocument();
+    expect(screen.getByTestId(s.nodes.modeHelp)).toHaveTextContent(text.discoveryMode.options.cluster.description);
+    expect(screen.getByText(text.nodeLists.cluster.description)).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId(s.nodes.row(0))).getByText(`${text.nodeLists.cluster.address} *`)
+    ).toBeInTheDocument();
     expect(screen.queryByTestId(s.nodes.name(0))).not.toBeInTheDocument();
-    expect(screen.getByTestId(d.namesNote)).toHaveTextContent(text.namesNote);
-    expect(screen.getByTestId(s.nodes.add)).toHaveTextContent(text.lists.cluster.add);
-    expect(screen.getByTestId(d.discovery.section)).toBeInTheDocument();
-    expect(screen.getByTestId(d.discovery.interval)).toHaveAttribute(
+    expect(screen.getByTestId(s.nodes.namesNote)).toHaveTextContent(text.namesNote);
+    expect(screen.getByTestId(s.nodes.add)).toHaveTextContent(text.nodeLists.cluster.add);
+    expect(screen.getByTestId(s.discovery.section)).toBeInTheDocument();
+    expect(screen.getByTestId(s.discovery.interval)).toHaveAttribute(
       'placeholder',
       String(DEFAULTS.discoveryIntervalMs)
     );
-    expect(screen.queryByTestId(d.sentinel.section)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(s.sentinel.section)).not.toBeInTheDocument();
     expect(screen.getByText(text.auth.clusterDescription)).toBeInTheDocument();
 
-    await user.type(screen.getByTestId(d.discovery.interval), '5000');
+    await user.type(screen.getByTestId(s.discovery.interval), '5000');
     expect(last().jsonData.discoveryIntervalMs).toBe(5000);
 
-    await user.click(mode(text.mode.options.static.label));
+    await user.click(mode(text.discoveryMode.options.static.label));
     expect(last().jsonData).toEqual({
       nodes: [
         { address: 'a:6379', name: 'primary' },
         { address: 'b:6379', name: 'replica' },
       ],
     });
-    expect(screen.queryByTestId(d.discovery.section)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(s.discovery.section)).not.toBeInTheDocument();
     expect(screen.getByTestId(s.nodes.name(1))).toHaveValue('replica');
 
     // The interval typed in cluster mode comes back with it.
-    await user.click(mode(text.mode.options.cluster.label));
+    await user.click(mode(text.discoveryMode.options.cluster.label));
     expect(last().jsonData.discoveryIntervalMs).toBe(5000);
   });
 
   it('sentinel mode: masters and the sentinels own credentials, the password in secureJsonData only', async () => {
     const { user, last } = setup({ nodes: [{ address: 'sentinel-1:26379' }] }, { password: true });
-    await user.click(mode(text.mode.options.sentinel.label));
-    expect(screen.getByText(text.lists.sentinel.description)).toBeInTheDocument();
-    expect(screen.getByTestId(s.nodes.add)).toHaveTextContent(text.lists.sentinel.add);
-    expect(screen.getByTestId(d.sentinel.section)).toBeInTheDocument();
-    expect(screen.getByTestId(d.discovery.section)).toBeInTheDocument();
+    await user.click(mode(text.discoveryMode.options.sentinel.label));
+    expect(screen.getByText(text.nodeLists.sentinel.description)).toBeInTheDocument();
+    expect(screen.getByTestId(s.nodes.add)).toHaveTextContent(text.nodeLists.sentinel.add);
+    expect(screen.getByTestId(s.sentinel.section)).toBeInTheDocument();
+    expect(screen.getByTestId(s.discovery.section)).toBeInTheDocument();
     expect(screen.getByText(text.auth.sentinelDescription)).toBeInTheDocument();
 
-    const masters = within(screen.getByTestId(d.sentinel.masters)).getByRole('textbox');
+    const masters = within(screen.getByTestId(s.sentinel.masters)).getByRole('textbox');
     await user.type(masters, 'mymaster{Enter}');
     await user.type(masters, ' sessions {Enter}');
-    await user.type(screen.getByTestId(d.sentinel.username), 'watcher');
-    await user.type(screen.getByTestId(d.sentinel.password), 's3ntinel');
+    await user.type(screen.getByTestId(s.sentinel.username), 'watcher');
+    await user.type(screen.getByTestId(s.sentinel.password), 's3ntinel');
 
     const options = last();
     expect(options.jsonData).toEqual({
@@ -266,11 +266,11 @@ describe('ConfigEditor discovery', () => {
       addressMap: [{ from: '10.0.0.5:6379', to: 'redis-a:16379' }],
     };
     const { user, last } = setup(sentinel, { sentinelPassword: true });
-    expect(mode(text.mode.options.sentinel.label)).toBeChecked();
-    expect(screen.getByTestId(d.sentinel.password)).toHaveValue('configured');
-    expect(screen.getByTestId(d.discovery.mapFrom(0))).toHaveValue('10.0.0.5:6379');
+    expect(mode(text.discoveryMode.options.sentinel.label)).toBeChecked();
+    expect(screen.getByTestId(s.sentinel.password)).toHaveValue('configured');
+    expect(screen.getByTestId(s.discovery.mapFrom(0))).toHaveValue('10.0.0.5:6379');
 
-    await user.click(mode(text.mode.options.cluster.label));
+    await user.click(mode(text.discoveryMode.options.cluster.label));
     expect(last().jsonData).toEqual({
       discovery: 'cluster',
       nodes: [{ address: 's1:26379' }],
@@ -279,21 +279,21 @@ describe('ConfigEditor discovery', () => {
     // The stored sentinel password is deleted on save, like Reset does.
     expect(last().secureJsonFields.sentinelPassword).toBe(false);
     expect(last().secureJsonData).toEqual({ sentinelPassword: '' });
-    expect(screen.queryByTestId(d.sentinel.section)).not.toBeInTheDocument();
+    expect(screen.queryByTestId(s.sentinel.section)).not.toBeInTheDocument();
 
-    await user.click(mode(text.mode.options.sentinel.label));
+    await user.click(mode(text.discoveryMode.options.sentinel.label));
     expect(last().jsonData).toEqual(sentinel);
     expect(last().secureJsonFields.sentinelPassword).toBe(true);
     expect(last().secureJsonData).toEqual({});
-    expect(screen.getByTestId(d.sentinel.password)).toHaveValue('configured');
+    expect(screen.getByTestId(s.sentinel.password)).toHaveValue('configured');
 
-    await user.click(mode(text.mode.options.static.label));
+    await user.click(mode(text.discoveryMode.options.static.label));
     expect(last().jsonData).toEqual({ nodes: [{ address: 's1:26379' }] });
   });
 
   it('reports an empty master name from provisioned settings', () => {
     setup({ discovery: 'sentinel', nodes: [{ address: 's1:26379' }], sentinelMasters: ['mymaster', ' '] });
-    expect(screen.getByTestId(d.sentinel.masters)).toHaveTextContent(DISCOVERY_MESSAGES.masterBlank(2));
+    expect(screen.getByTestId(s.sentinel.masters)).toHaveTextContent(MESSAGES.masterBlank(2));
   });
 
   it('resets a stored sentinel password', async () => {
@@ -301,94 +301,92 @@ describe('ConfigEditor discovery', () => {
       { discovery: 'sentinel', nodes: [{ address: 's1:26379' }] },
       { sentinelPassword: true }
     );
-    const input = screen.getByTestId(d.sentinel.password);
+    const input = screen.getByTestId(s.sentinel.password);
     expect(input).toBeDisabled();
     await user.click(within(input.parentElement!.parentElement!.parentElement!).getByRole('button', { name: 'Reset' }));
     expect(last().secureJsonFields.sentinelPassword).toBe(false);
     expect(last().secureJsonData).toEqual({ sentinelPassword: '' });
-    expect(screen.getByTestId(d.sentinel.password)).toBeEnabled();
+    expect(screen.getByTestId(s.sentinel.password)).toBeEnabled();
   });
 
   it('validates the address map: both sides host:port, each announced address once', async () => {
     const { user, last } = setup({ discovery: 'cluster', nodes: [{ address: 'seed:6379' }] });
     expect(screen.getByText(text.discovery.empty)).toBeInTheDocument();
-    await user.click(screen.getByTestId(d.discovery.mapAdd));
+    await user.click(screen.getByTestId(s.discovery.mapAdd));
     expect(last().jsonData.addressMap).toEqual([{ from: '', to: '' }]);
 
-    const from = screen.getByTestId(d.discovery.mapFrom(0));
-    const to = screen.getByTestId(d.discovery.mapTo(0));
-    const row = () => screen.getByTestId(d.discovery.mapRow(0));
+    const from = screen.getByTestId(s.discovery.mapFrom(0));
+    const to = screen.getByTestId(s.discovery.mapTo(0));
+    const row = () => screen.getByTestId(s.discovery.mapRow(0));
     await user.type(from, '10.0.0.5');
-    expect(within(row()).getByText(DISCOVERY_MESSAGES.mapMissingPort('Announced address', '10.0.0.5'))).toBeVisible();
+    expect(within(row()).getByText(MESSAGES.mapMissingPort('Announced address', '10.0.0.5'))).toBeVisible();
     await user.type(from, ':6379');
     // "Dial" is reported empty only once the user has left it.
     expect(within(row()).queryByRole('alert')).not.toBeInTheDocument();
     await user.click(to);
     await user.tab();
-    expect(within(row()).getByText(DISCOVERY_MESSAGES.mapEmpty('Dial address'))).toBeVisible();
+    expect(within(row()).getByText(MESSAGES.mapEmpty('Dial address'))).toBeVisible();
     await user.type(to, 'redis://redis-a:16379');
-    expect(
-      within(row()).getByText(DISCOVERY_MESSAGES.mapNotHostPort('Dial address', 'redis://redis-a:16379'))
-    ).toBeVisible();
+    expect(within(row()).getByText(MESSAGES.mapNotHostPort('Dial address', 'redis://redis-a:16379'))).toBeVisible();
     await user.clear(to);
     await user.type(to, 'redis-a:16379');
     expect(within(row()).queryByRole('alert')).not.toBeInTheDocument();
     expect(last().jsonData.addressMap).toEqual([{ from: '10.0.0.5:6379', to: 'redis-a:16379' }]);
 
-    await user.click(screen.getByTestId(d.discovery.mapAdd));
-    await user.type(screen.getByTestId(d.discovery.mapFrom(1)), '10.0.0.5:6379');
-    expect(screen.getByText(DISCOVERY_MESSAGES.mapDuplicate('10.0.0.5:6379', 1))).toBeVisible();
+    await user.click(screen.getByTestId(s.discovery.mapAdd));
+    await user.type(screen.getByTestId(s.discovery.mapFrom(1)), '10.0.0.5:6379');
+    expect(screen.getByText(MESSAGES.mapDuplicate('10.0.0.5:6379', 1))).toBeVisible();
 
-    await user.click(screen.getByTestId(d.discovery.mapRemove(1)));
-    await user.click(screen.getByTestId(d.discovery.mapRemove(0)));
+    await user.click(screen.getByTestId(s.discovery.mapRemove(1)));
+    await user.click(screen.getByTestId(s.discovery.mapRemove(0)));
     expect(last().jsonData).not.toHaveProperty('addressMap');
   });
 
   it('validates the discovery interval and the coalesce window, 0 being a valid window', async () => {
     const { user, last } = setup({ discovery: 'sentinel', nodes: [{ address: 's1:26379' }] });
-    const interval = screen.getByTestId(d.discovery.interval);
+    const interval = screen.getByTestId(s.discovery.interval);
     await user.type(interval, '500');
-    expect(screen.getByText(DISCOVERY_MESSAGES.intervalTooShort)).toBeInTheDocument();
+    expect(screen.getByText(MESSAGES.intervalTooShort)).toBeInTheDocument();
     await user.clear(interval);
     expect(last().jsonData).not.toHaveProperty('discoveryIntervalMs');
     await user.type(interval, '300001');
-    expect(screen.getByText(DISCOVERY_MESSAGES.intervalTooLong)).toBeInTheDocument();
+    expect(screen.getByText(MESSAGES.intervalTooLong)).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: `Expand section ${CONFIG_TEXT.advanced.title}` }));
-    const coalesce = screen.getByTestId(d.coalesceWindow);
+    const coalesce = screen.getByTestId(s.advanced.coalesceWindow);
     await user.type(coalesce, '0');
     expect(last().jsonData.coalesceWindowMs).toBe(0);
-    expect(screen.queryByText(DISCOVERY_MESSAGES.coalesceNegative)).not.toBeInTheDocument();
+    expect(screen.queryByText(MESSAGES.coalesceNegative)).not.toBeInTheDocument();
     await user.clear(coalesce);
     expect(last().jsonData).not.toHaveProperty('coalesceWindowMs');
     await user.type(coalesce, '60001');
-    expect(screen.getByText(DISCOVERY_MESSAGES.coalesceTooLong)).toBeInTheDocument();
+    expect(screen.getByText(MESSAGES.coalesceTooLong)).toBeInTheDocument();
   });
 
   it('opens the advanced section for a stored coalesce window in every mode', () => {
     setup({ nodes: [{ address: 'a:6379' }], coalesceWindowMs: 0 });
-    expect(screen.getByTestId(d.coalesceWindow)).toHaveValue(0);
+    expect(screen.getByTestId(s.advanced.coalesceWindow)).toHaveValue(0);
   });
 
   it('says which list is empty and rejects a socket seed', async () => {
     const { user } = setup({ discovery: 'cluster' });
-    expect(screen.getByTestId(s.nodes.listError)).toHaveTextContent(DISCOVERY_MESSAGES.noSeeds);
-    await user.click(mode(text.mode.options.sentinel.label));
-    expect(screen.getByTestId(s.nodes.listError)).toHaveTextContent(DISCOVERY_MESSAGES.noSentinels);
-    await user.click(mode(text.mode.options.cluster.label));
+    expect(screen.getByTestId(s.nodes.listError)).toHaveTextContent(MESSAGES.noSeeds);
+    await user.click(mode(text.discoveryMode.options.sentinel.label));
+    expect(screen.getByTestId(s.nodes.listError)).toHaveTextContent(MESSAGES.noSentinels);
+    await user.click(mode(text.discoveryMode.options.cluster.label));
     await user.click(screen.getByTestId(s.nodes.add));
     await user.type(screen.getByTestId(s.nodes.address(0)), '/run/redis.sock');
-    expect(screen.getByText(DISCOVERY_MESSAGES.socketAddress('/run/redis.sock', 'seed'))).toBeInTheDocument();
+    expect(screen.getByText(MESSAGES.socketAddress('/run/redis.sock', 'seed'))).toBeInTheDocument();
   });
 
   it('reports a discovery value that is not a mode', async () => {
     const { user, last } = setup({ discovery: 'consul' as DiscoveryMode, nodes: [{ address: 'a:6379' }] });
-    expect(screen.getByTestId(d.modeError)).toHaveTextContent(DISCOVERY_MESSAGES.unknownMode('consul'));
+    expect(screen.getByTestId(s.nodes.modeError)).toHaveTextContent(MESSAGES.unknownMode('consul'));
     for (const option of DISCOVERY_MODES) {
-      expect(mode(text.mode.options[option].label)).not.toBeChecked();
+      expect(mode(text.discoveryMode.options[option].label)).not.toBeChecked();
     }
-    await user.click(mode(text.mode.options.static.label));
+    await user.click(mode(text.discoveryMode.options.static.label));
     expect(last().jsonData).toEqual({ nodes: [{ address: 'a:6379' }] });
-    expect(screen.queryByText(DISCOVERY_MESSAGES.unknownMode('consul'))).not.toBeInTheDocument();
+    expect(screen.queryByText(MESSAGES.unknownMode('consul'))).not.toBeInTheDocument();
   });
 });

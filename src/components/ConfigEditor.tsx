@@ -5,7 +5,7 @@ import React, { useMemo, useRef } from 'react';
 
 import { CONFIG_TEXT } from '../labels';
 import { DiscoveryMode, RedisJsonData, RedisSecureJsonData } from '../types';
-import { discoveryMode, discovers, validateSettings } from '../validation';
+import { discoveryMode, discovers, validateSettings } from '../validation/settings';
 import { AdvancedSection } from './config/AdvancedSection';
 import { AuthSection } from './config/AuthSection';
 import { DiscoverySection } from './config/DiscoverySection';

@@ -60,7 +60,7 @@ for (const theme of ['dark', 'light'] as const) {
     await page.getByRole('button', { name: `Expand section ${CONFIG_TEXT.tls.title}` }).click();
     await expect(page.getByText(CONFIG_TEXT.tls.rediss)).toBeVisible();
     // The field label toggles the switch, as a user would click it.
-    await page.getByText(CONFIG_TEXT.tls.skipVerify, { exact: true }).click();
+    await page.getByText(CONFIG_TEXT.tls.skipVerify.label, { exact: true }).click();
     await expect(page.getByTestId(c.tls.skipVerify)).toBeChecked();
     await expect(page.getByTestId(c.tls.skipVerifyWarning)).toBeVisible();
 

@@ -1,77 +1,37 @@
 import { ConfigSection } from '@grafana/plugin-ui';
-import { Field, Input } from '@grafana/ui';
 import React from 'react';
 
-import { CONFIG_TEXT } from '../../labels';
+import { CONFIG_TEXT, FieldText } from '../../labels';
 import { Selectors } from '../../selectors';
-import { DEFAULTS, RedisJsonData } from '../../types';
-import { SettingsProblems } from '../../validation';
-import { DISCOVERY_TEXT, DiscoverySelectors } from './discoveryText';
-import { parseOptionalNumber, RedisSettings, updateJsonData } from './options';
-
-interface Props {
-  options: RedisSettings;
-  onOptionsChange: (options: RedisSettings) => void;
-  problems: Pick<SettingsProblems, NumberKey>;
-}
+import { SettingsProblems } from '../../validation/settings';
+import { SettingsEditorProps } from './options';
+import { NumberSetting } from './SettingFields';
 
 type NumberKey = 'connectTimeoutMs' | 'readTimeoutMs' | 'maxConcurrency' | 'coalesceWindowMs';
 
+interface Props extends SettingsEditorProps {
+  problems: Pick<SettingsProblems, NumberKey>;
+}
+
 const text = CONFIG_TEXT.advanced;
-const FIELDS: Array<{ key: NumberKey; label: string; description: string; testId: string }> = [
-  {
-    key: 'connectTimeoutMs',
-    label: text.connectTimeout,
-    description: text.connectTimeoutTooltip,
-    testId: Selectors.config.advanced.connectTimeout,
-  },
-  {
-    key: 'readTimeoutMs',
-    label: text.readTimeout,
-    description: text.readTimeoutTooltip,
-    testId: Selectors.config.advanced.readTimeout,
-  },
-  {
-    key: 'maxConcurrency',
-    label: text.maxConcurrency,
-    description: text.maxConcurrencyTooltip,
-    testId: Selectors.config.advanced.maxConcurrency,
-  },
-  {
-    key: 'coalesceWindowMs',
-    label: DISCOVERY_TEXT.advanced.coalesceWindow,
-    description: DISCOVERY_TEXT.advanced.coalesceWindowTooltip,
-    testId: DiscoverySelectors.coalesceWindow,
-  },
+const selectors = Selectors.config.advanced;
+
+const FIELDS: Array<{ setting: NumberKey; text: FieldText; testId: string }> = [
+  { setting: 'connectTimeoutMs', text: text.connectTimeout, testId: selectors.connectTimeout },
+  { setting: 'readTimeoutMs', text: text.readTimeout, testId: selectors.readTimeout },
+  { setting: 'maxConcurrency', text: text.maxConcurrency, testId: selectors.maxConcurrency },
+  { setting: 'coalesceWindowMs', text: text.coalesceWindow, testId: selectors.coalesceWindow },
 ];
 
-export function AdvancedSection({ options, onOptionsChange, problems }: Props) {
-  const jsonData: RedisJsonData = options.jsonData;
-  const open = FIELDS.some(({ key }) => jsonData[key] !== undefined || problems[key] !== undefined);
+/** Collapsed unless a value is set or wrong: the defaults suit most setups. */
+export function AdvancedSection({ problems, ...settings }: Props) {
+  const { jsonData } = settings.options;
+  const open = FIELDS.some(({ setting }) => jsonData[setting] !== undefined || problems[setting] !== undefined);
 
   return (
     <ConfigSection title={text.title} description={text.description} isCollapsible isInitiallyOpen={open}>
-      {FIELDS.map(({ key, label, description, testId }) => (
-        <Field
-          key={key}
-          label={label}
-          description={description}
-          htmlFor={`redis-${key}`}
-          invalid={Boolean(problems[key])}
-          error={problems[key]}
-        >
-          <Input
-            id={`redis-${key}`}
-            data-testid={testId}
-            type="number"
-            width={20}
-            value={jsonData[key] ?? ''}
-            placeholder={String(DEFAULTS[key])}
-            onChange={(event) =>
-              onOptionsChange(updateJsonData(options, { [key]: parseOptionalNumber(event.currentTarget.value) }))
-            }
-          />
-        </Field>
+      {FIELDS.map((field) => (
+        <NumberSetting key={field.setting} {...settings} {...field} problem={problems[field.setting]} />
       ))}
     </ConfigSection>
   );

@@ -1,38 +1,29 @@
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { ConfigSection } from '@grafana/plugin-ui';
-import {
-  Button,
-  Field,
-  FieldValidationMessage,
-  IconButton,
-  InlineField,
-  Input,
-  Label,
-  Stack,
-  Text,
-  useStyles2,
-} from '@grafana/ui';
+import { FieldValidationMessage, InlineField, Input, Label, Stack, useStyles2 } from '@grafana/ui';
 import React, { useState } from 'react';
 
-import { AddressMapping, DEFAULTS } from '../../types';
-import { SettingsProblems } from '../../validation';
-import { DISCOVERY_TEXT, DiscoverySelectors } from './discoveryText';
-import { parseOptionalNumber, RedisSettings, updateJsonData } from './options';
+import { CONFIG_TEXT } from '../../labels';
+import { Selectors } from '../../selectors';
+import { AddressMapping } from '../../types';
+import { SettingsProblems } from '../../validation/settings';
+import { AddRowButton, EmptyListNote, RemoveRowButton } from './ListControls';
+import { SettingsEditorProps, updateJsonData } from './options';
+import { NumberSetting } from './SettingFields';
 
-interface Props {
-  options: RedisSettings;
-  onOptionsChange: (options: RedisSettings) => void;
+interface Props extends SettingsEditorProps {
   problems: Pick<SettingsProblems, 'addressMapRows' | 'discoveryIntervalMs'>;
 }
 
 type Side = keyof AddressMapping;
 
-const text = DISCOVERY_TEXT.discovery;
-const selectors = DiscoverySelectors.discovery;
+const text = CONFIG_TEXT.discovery;
+const selectors = Selectors.config.discovery;
 
 /** Cluster and sentinel modes: how often the topology is read, and the address remapping. */
-export function DiscoverySection({ options, onOptionsChange, problems }: Props) {
+export function DiscoverySection({ problems, ...settings }: Props) {
+  const { options, onOptionsChange } = settings;
   const styles = useStyles2(getStyles);
   const map = options.jsonData.addressMap ?? [];
   // Inputs the user has left once ("from-0"): their empty value is then reported, not before.
@@ -97,11 +88,7 @@ export function DiscoverySection({ options, onOptionsChange, problems }: Props) 
         <div className={styles.map}>
           <Label description={text.addressMapTooltip}>{text.addressMap}</Label>
           <div>
-            {map.length === 0 && (
-              <Text color="secondary" element="p">
-                {text.empty}
-              </Text>
-            )}
+            {map.length === 0 && <EmptyListNote text={text.empty} />}
             {map.map((mapping, index) => {
               const messages = (['from', 'to'] as const)
                 .map((side) => shownProblem(mapping, index, side))
@@ -111,14 +98,7 @@ export function DiscoverySection({ options, onOptionsChange, problems }: Props) 
                   <Stack direction="row" gap={1} alignItems="flex-start">
                     {sideInput(mapping, index, 'from')}
                     {sideInput(mapping, index, 'to')}
-                    <IconButton
-                      className={styles.remove}
-                      name="trash-alt"
-                      tooltip={`${text.remove} ${index + 1}`}
-                      aria-label={`${text.remove} ${index + 1}`}
-                      data-testid={selectors.mapRemove(index)}
-                      onClick={() => remove(index)}
-                    />
+                    <RemoveRowButton label={text.remove} row={index} testId={selectors.mapRemove} onRemove={remove} />
                   </Stack>
                   {messages.map((message) => (
                     <FieldValidationMessage key={message}>{message}</FieldValidationMessage>
@@ -126,47 +106,26 @@ export function DiscoverySection({ options, onOptionsChange, problems }: Props) 
                 </div>
               );
             })}
-            <Button
-              className={styles.add}
-              variant="secondary"
-              icon="plus"
-              size="sm"
+            <AddRowButton
+              label={text.add}
+              testId={selectors.mapAdd}
               onClick={() => setMap([...map, { from: '', to: '' }])}
-              data-testid={selectors.mapAdd}
-            >
-              {text.add}
-            </Button>
+            />
           </div>
         </div>
-        <Field
-          label={text.interval}
-          description={text.intervalTooltip}
-          htmlFor="redis-discoveryIntervalMs"
-          invalid={Boolean(problems.discoveryIntervalMs)}
-          error={problems.discoveryIntervalMs}
-        >
-          <Input
-            id="redis-discoveryIntervalMs"
-            data-testid={selectors.interval}
-            type="number"
-            width={20}
-            value={options.jsonData.discoveryIntervalMs ?? ''}
-            placeholder={String(DEFAULTS.discoveryIntervalMs)}
-            onChange={(event) =>
-              onOptionsChange(
-                updateJsonData(options, { discoveryIntervalMs: parseOptionalNumber(event.currentTarget.value) })
-              )
-            }
-          />
-        </Field>
+        <NumberSetting
+          {...settings}
+          setting="discoveryIntervalMs"
+          text={text.interval}
+          testId={selectors.interval}
+          problem={problems.discoveryIntervalMs}
+        />
       </div>
     </ConfigSection>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  remove: css({ marginTop: theme.spacing(1) }),
-  add: css({ marginTop: theme.spacing(1) }),
   map: css({ marginBottom: theme.spacing(2) }),
   row: css({ marginBottom: theme.spacing(0.5) }),
   side: css({ flex: '1 1 0', minWidth: 0 }),

@@ -2,10 +2,8 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2, SelectableValue } from '@grafana/data';
 import { ConfigSection } from '@grafana/plugin-ui';
 import {
-  Button,
   Field,
   FieldValidationMessage,
-  IconButton,
   InlineField,
   Input,
   RadioButtonGroup,
@@ -15,11 +13,11 @@ import {
 } from '@grafana/ui';
 import React, { useState } from 'react';
 
-import { CONFIG_TEXT } from '../../labels';
+import { CONFIG_TEXT, NodeListText } from '../../labels';
 import { Selectors } from '../../selectors';
 import { DISCOVERY_MODES, DiscoveryMode, RedisNode } from '../../types';
-import { SettingsProblems } from '../../validation';
-import { DISCOVERY_TEXT, DiscoverySelectors, NodeListText } from './discoveryText';
+import { SettingsProblems } from '../../validation/settings';
+import { AddRowButton, EmptyListNote, RemoveRowButton } from './ListControls';
 
 interface Props {
   /** undefined: jsonData.discovery holds a value that is not a mode (problems.discovery says so). */
@@ -31,10 +29,10 @@ interface Props {
 }
 
 const selectors = Selectors.config.nodes;
-const modeText = DISCOVERY_TEXT.mode;
+const modeText = CONFIG_TEXT.discoveryMode;
 
 const STATIC_LIST: NodeListText & { title: string } = CONFIG_TEXT.nodes;
-const LISTS: Record<DiscoveryMode, NodeListText> = { static: STATIC_LIST, ...DISCOVERY_TEXT.lists };
+const LISTS: Record<DiscoveryMode, NodeListText> = { static: STATIC_LIST, ...CONFIG_TEXT.nodeLists };
 
 const MODE_OPTIONS: Array<SelectableValue<DiscoveryMode>> = DISCOVERY_MODES.map((value) => ({
   value,
@@ -77,7 +75,7 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
     <ConfigSection title={STATIC_LIST.title} description={text.description}>
       <Field label={modeText.label} description={modeText.description}>
         <div>
-          <div data-testid={DiscoverySelectors.mode}>
+          <div data-testid={selectors.mode}>
             <RadioButtonGroup<DiscoveryMode>
               aria-label={modeText.label}
               options={MODE_OPTIONS}
@@ -85,11 +83,11 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
               onChange={onModeChange}
             />
           </div>
-          <Text color="secondary" variant="bodySmall" element="p" data-testid={DiscoverySelectors.modeHelp}>
+          <Text color="secondary" variant="bodySmall" element="p" data-testid={selectors.modeHelp}>
             {mode ? modeText.options[mode].description : ''}
           </Text>
           {problems.discovery && (
-            <div data-testid={DiscoverySelectors.modeError}>
+            <div data-testid={selectors.modeError}>
               <FieldValidationMessage>{problems.discovery}</FieldValidationMessage>
             </div>
           )}
@@ -97,17 +95,13 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
       </Field>
       <div data-testid={selectors.section}>
         {!withNames && (
-          <div className={styles.note} data-testid={DiscoverySelectors.namesNote}>
+          <div className={styles.note} data-testid={selectors.namesNote}>
             <Text color="secondary" variant="bodySmall" element="p">
-              {DISCOVERY_TEXT.namesNote}
+              {CONFIG_TEXT.namesNote}
             </Text>
           </div>
         )}
-        {nodes.length === 0 && (
-          <Text color="secondary" element="p">
-            {text.empty}
-          </Text>
-        )}
+        {nodes.length === 0 && <EmptyListNote text={text.empty} />}
         {nodes.map((node, index) => {
           const rowProblems = problems.nodeRows[index] ?? {};
           const showAddressProblem = Boolean(rowProblems.address) && (touched.has(index) || node.address !== '');
@@ -151,14 +145,7 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
                   />
                 </InlineField>
               )}
-              <IconButton
-                className={styles.remove}
-                name="trash-alt"
-                tooltip={`${text.remove} ${index + 1}`}
-                aria-label={`${text.remove} ${index + 1}`}
-                data-testid={selectors.remove(index)}
-                onClick={() => removeNode(index)}
-              />
+              <RemoveRowButton label={text.remove} row={index} testId={selectors.remove} onRemove={removeNode} />
             </Stack>
           );
         })}
@@ -167,23 +154,12 @@ export function NodesSection({ mode, nodes, problems, onChange, onModeChange }: 
             <FieldValidationMessage>{problems.nodes}</FieldValidationMessage>
           </div>
         )}
-        <Button
-          className={styles.add}
-          variant="secondary"
-          icon="plus"
-          size="sm"
-          onClick={addNode}
-          data-testid={selectors.add}
-        >
-          {text.add}
-        </Button>
+        <AddRowButton label={text.add} testId={selectors.add} onClick={addNode} />
       </div>
     </ConfigSection>
   );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  remove: css({ marginTop: theme.spacing(1) }),
-  add: css({ marginTop: theme.spacing(1) }),
   note: css({ marginBottom: theme.spacing(1) }),
 });

@@ -1,39 +1,37 @@
 import { ConfigSection } from '@grafana/plugin-ui';
-import { Field, Input, SecretInput, TagsInput } from '@grafana/ui';
+import { TagsInput } from '@grafana/ui';
 import React from 'react';
 
-import { SettingsProblems } from '../../validation';
-import { DISCOVERY_TEXT, DiscoverySelectors } from './discoveryText';
-import { RedisSettings, resetSecret, updateJsonData, updateSecret } from './options';
+import { CONFIG_TEXT } from '../../labels';
+import { Selectors } from '../../selectors';
+import { SettingsProblems } from '../../validation/settings';
+import { SettingsEditorProps, updateJsonData } from './options';
+import { SecretSetting, SettingField, TextSetting } from './SettingFields';
 
-interface Props {
-  options: RedisSettings;
-  onOptionsChange: (options: RedisSettings) => void;
+interface Props extends SettingsEditorProps {
   problems: Pick<SettingsProblems, 'sentinelMasters'>;
 }
 
-const text = DISCOVERY_TEXT.sentinel;
-const selectors = DiscoverySelectors.sentinel;
+const text = CONFIG_TEXT.sentinel;
+const selectors = Selectors.config.sentinel;
 
 /** Sentinel mode only: which masters to watch and the sentinels' own credentials. */
-export function SentinelSection({ options, onOptionsChange, problems }: Props) {
-  const { jsonData } = options;
+export function SentinelSection({ problems, ...settings }: Props) {
+  const { options, onOptionsChange } = settings;
   return (
     <ConfigSection title={text.title} description={text.description}>
       <div data-testid={selectors.section}>
-        <Field
-          label={text.masters}
-          description={text.mastersTooltip}
+        <SettingField
+          text={text.masters}
           htmlFor="redis-sentinel-masters"
-          invalid={Boolean(problems.sentinelMasters)}
-          error={problems.sentinelMasters}
-          data-testid={selectors.masters}
+          problem={problems.sentinelMasters}
+          testId={selectors.masters}
         >
           <TagsInput
             id="redis-sentinel-masters"
             width={60}
-            tags={jsonData.sentinelMasters ?? []}
-            placeholder={text.mastersPlaceholder}
+            tags={options.jsonData.sentinelMasters ?? []}
+            placeholder={text.masters.placeholder}
             addOnBlur
             onChange={(tags) => {
               // The backend trims the names too; an empty list means every master.
@@ -41,31 +39,9 @@ export function SentinelSection({ options, onOptionsChange, problems }: Props) {
               onOptionsChange(updateJsonData(options, { sentinelMasters: masters.length > 0 ? masters : undefined }));
             }}
           />
-        </Field>
-        <Field label={text.username} description={text.usernameTooltip} htmlFor="redis-sentinel-username">
-          <Input
-            id="redis-sentinel-username"
-            data-testid={selectors.username}
-            width={40}
-            value={jsonData.sentinelUsername ?? ''}
-            placeholder={text.usernamePlaceholder}
-            onChange={(event) =>
-              onOptionsChange(updateJsonData(options, { sentinelUsername: event.currentTarget.value || undefined }))
-            }
-          />
-        </Field>
-        <Field label={text.password} description={text.passwordTooltip} htmlFor="redis-sentinel-password">
-          <SecretInput
-            id="redis-sentinel-password"
-            data-testid={selectors.password}
-            width={40}
-            isConfigured={Boolean(options.secureJsonFields?.sentinelPassword)}
-            value={options.secureJsonData?.sentinelPassword ?? ''}
-            placeholder={text.passwordPlaceholder}
-            onChange={(event) => onOptionsChange(updateSecret(options, 'sentinelPassword', event.currentTarget.value))}
-            onReset={() => onOptionsChange(resetSecret(options, 'sentinelPassword'))}
-          />
-        </Field>
+        </SettingField>
+        <TextSetting {...settings} setting="sentinelUsername" text={text.username} testId={selectors.username} />
+        <SecretSetting {...settings} setting="sentinelPassword" text={text.password} testId={selectors.password} />
       </div>
     </ConfigSection>
   );

@@ -4,9 +4,15 @@
 import { DataSourceSettings } from '@grafana/data';
 
 import { DiscoveryMode, RedisJsonData, RedisNode, RedisSecureJsonData, SecureKey } from '../../types';
-import { discoveryMode, discovers } from '../../validation';
+import { discoveryMode, discovers } from '../../validation/settings';
 
 export type RedisSettings = DataSourceSettings<RedisJsonData, RedisSecureJsonData>;
+
+/** What every section of the configuration page edits, as Grafana hands it over. */
+export interface SettingsEditorProps {
+  options: RedisSettings;
+  onOptionsChange: (options: RedisSettings) => void;
+}
 
 export function updateJsonData(options: RedisSettings, patch: Partial<RedisJsonData>): RedisSettings {
   const jsonData: RedisJsonData = { ...options.jsonData, ...patch };

@@ -1,58 +1,5 @@
-import { DISCOVERY_MESSAGES } from './components/config/discoveryText';
-import { MESSAGES } from './labels';
-import {
-  anyNodeUsesTLS,
-  discoveryMode,
-  hostPortProblem,
-  parseAddress,
-  validateAddressMap,
-  validateNodes,
-  validateSettings,
-} from './validation';
-
-describe('parseAddress', () => {
-  it.each([
-    ['redis-1:6379', 'tcp', 'redis-1:6379', false],
-    ['  10.0.0.5:6380 ', 'tcp', '10.0.0.5:6380', false],
-    ['[::1]:6379', 'tcp', '[::1]:6379', false],
-    ['redis://cache:7000', 'tcp', 'cache:7000', false],
-    ['redis://cache', 'tcp', 'cache:6379', false],
-    ['rediss://cache.example.com:6380/0', 'tcp', 'cache.example.com:6380', true],
-    ['rediss://[2001:db8::1]', 'tcp', '[2001:db8::1]:6379', true],
-    ['/run/redis.sock', 'unix', '/run/redis.sock', false],
-    ['unix:///run/redis/redis.sock', 'unix', '/run/redis/redis.sock', false],
-  ])('accepts %s', (address, network, dial, tls) => {
-    expect(parseAddress(address)).toEqual({ ok: true, node: { network, dial, tls } });
-  });
-
-  it.each([
-    ['', MESSAGES.addressEmpty],
-    ['redis-1', MESSAGES.missingPort('redis-1')],
-    ['redis-1:', MESSAGES.badPort('redis-1:', '')],
-    ['redis-1:0', MESSAGES.badPort('redis-1:0', '0')],
-    ['redis-1:65536', MESSAGES.badPort('redis-1:65536', '65536')],
-    ['redis-1:http', MESSAGES.badPort('redis-1:http', 'http')],
-    ['::1:6379', MESSAGES.ipv6Brackets('::1:6379')],
-    [':6379', MESSAGES.noHost(':6379')],
-    ['[::1', MESSAGES.notHostPort('[::1')],
-    ['http://cache:6379', MESSAGES.unsupportedScheme('http')],
-    ['redis://', MESSAGES.noHost('redis://')],
-    ['unix://run/redis.sock', MESSAGES.socketNotAbsolute('unix://run/redis.sock')],
-  ])('rejects %j', (address, problem) => {
-    expect(parseAddress(address)).toEqual({ ok: false, problem });
-  });
-
-  it.each(['redis://:s3cret@cache:6379', 'redis://admin:s3cret@cache:6379', 'admin:s3cret@cache:6379'])(
-    'rejects credentials in %s without repeating them',
-    (address) => {
-      const result = parseAddress(address);
-      expect(result.ok).toBe(false);
-      const problem = result.ok ? '' : result.problem;
-      expect(problem).toContain('put the password in the Password field');
-      expect(problem).not.toContain('s3cret');
-    }
-  );
-});
+import { MESSAGES } from '../labels';
+import { discoveryMode, validateAddressMap, validateNodes, validateSettings } from './settings';
 
 describe('validateNodes', () => {
   it('asks for at least one node', () => {
@@ -128,13 +75,6 @@ describe('validateSettings', () => {
   });
 });
 
-describe('anyNodeUsesTLS', () => {
-  it('is true only with a rediss:// address', () => {
-    expect(anyNodeUsesTLS([{ address: 'redis://a:1' }, { address: 'b:2' }])).toBe(false);
-    expect(anyNodeUsesTLS([{ address: 'redis://a:1' }, { address: 'rediss://b:2' }])).toBe(true);
-  });
-});
-
 describe('discovery settings', () => {
   const seeds = [{ address: 'seed-1:6379' }];
 
@@ -146,24 +86,24 @@ describe('discovery settings', () => {
     expect(discoveryMode('sentinel')).toBe('sentinel');
     expect(discoveryMode('Cluster')).toBeUndefined();
     expect(validateSettings({ nodes: seeds, discovery: 'consul' as 'static' }).discovery).toBe(
-      DISCOVERY_MESSAGES.unknownMode('consul')
+      MESSAGES.unknownMode('consul')
     );
   });
 
   it('names the empty list by mode', () => {
-    expect(validateNodes([], 'cluster').nodes).toBe(DISCOVERY_MESSAGES.noSeeds);
-    expect(validateNodes(undefined, 'sentinel').nodes).toBe(DISCOVERY_MESSAGES.noSentinels);
+    expect(validateNodes([], 'cluster').nodes).toBe(MESSAGES.noSeeds);
+    expect(validateNodes(undefined, 'sentinel').nodes).toBe(MESSAGES.noSentinels);
     expect(validateNodes([]).nodes).toBe(MESSAGES.noNodes);
   });
 
   it('checks seeds and sentinels: host:port over TCP, each once, names not checked', () => {
     expect(validateNodes([{ address: '/run/redis.sock' }], 'cluster').nodeRows).toEqual([
-      { address: DISCOVERY_MESSAGES.socketAddress('/run/redis.sock', 'seed') },
+      { address: MESSAGES.socketAddress('/run/redis.sock', 'seed') },
     ]);
     expect(
       validateNodes([{ address: 's1:26379' }, { address: 'rediss://s2:26380' }, { address: 's1:26379' }], 'sentinel')
         .nodeRows
-    ).toEqual([{}, {}, { address: DISCOVERY_MESSAGES.duplicateAddress('s1:26379', 'sentinel', 1) }]);
+    ).toEqual([{}, {}, { address: MESSAGES.duplicateAddress('s1:26379', 'sentinel', 1) }]);
     expect(validateNodes([{ address: 'cache' }], 'cluster').nodeRows).toEqual([
       { address: MESSAGES.missingPort('cache') },
     ]);
@@ -179,29 +119,6 @@ describe('discovery settings', () => {
     ).toEqual([{}, {}]);
   });
 
-  it.each([
-    ['10.0.0.5:6379', undefined],
-    [' redis-a.example:16379 ', undefined],
-    ['[fd00::5]:6379', undefined],
-    ['', DISCOVERY_MESSAGES.mapEmpty('Dial address')],
-    ['10.0.0.5', DISCOVERY_MESSAGES.mapMissingPort('Dial address', '10.0.0.5')],
-    ['10.0.0.5:', DISCOVERY_MESSAGES.mapBadPort('Dial address', '10.0.0.5:', '')],
-    ['10.0.0.5:70000', DISCOVERY_MESSAGES.mapBadPort('Dial address', '10.0.0.5:70000', '70000')],
-    [':6379', DISCOVERY_MESSAGES.mapNoHost('Dial address', ':6379')],
-    ['fd00::5:6379', DISCOVERY_MESSAGES.mapIpv6('Dial address', 'fd00::5:6379')],
-    ['redis://a:6379', DISCOVERY_MESSAGES.mapNotHostPort('Dial address', 'redis://a:6379')],
-    ['/run/redis.sock', DISCOVERY_MESSAGES.mapNotHostPort('Dial address', '/run/redis.sock')],
-    ['[fd00::5', DISCOVERY_MESSAGES.mapNotHostPort('Dial address', '[fd00::5')],
-  ])('host:port %j', (value, problem) => {
-    expect(hostPortProblem(value, 'Dial address')).toBe(problem);
-  });
-
-  it('does not repeat credentials in an address map problem', () => {
-    const problem = hostPortProblem('admin:s3cret@10.0.0.5:6379', 'Announced address');
-    expect(problem).toBe(DISCOVERY_MESSAGES.mapCredentials('Announced address'));
-    expect(problem).not.toContain('s3cret');
-  });
-
   it('checks the address map: both sides, each announced address remapped once', () => {
     expect(
       validateAddressMap([
@@ -212,10 +129,10 @@ describe('discovery settings', () => {
     ).toEqual([
       {},
       {
-        from: DISCOVERY_MESSAGES.mapMissingPort('Announced address', '10.0.0.6'),
-        to: DISCOVERY_MESSAGES.mapEmpty('Dial address'),
+        from: MESSAGES.mapMissingPort('Announced address', '10.0.0.6'),
+        to: MESSAGES.mapEmpty('Dial address'),
       },
-      { from: DISCOVERY_MESSAGES.mapDuplicate('10.0.0.5:6379', 1) },
+      { from: MESSAGES.mapDuplicate('10.0.0.5:6379', 1) },
     ]);
     expect(validateAddressMap(undefined)).toEqual([]);
   });
@@ -223,10 +140,10 @@ describe('discovery settings', () => {
   it.each([
     [1000, undefined],
     [300000, undefined],
-    [999, DISCOVERY_MESSAGES.intervalTooShort],
-    [0, DISCOVERY_MESSAGES.intervalTooShort],
-    [300001, DISCOVERY_MESSAGES.intervalTooLong],
-    [1500.5, DISCOVERY_MESSAGES.intervalNotWhole],
+    [999, MESSAGES.intervalTooShort],
+    [0, MESSAGES.intervalTooShort],
+    [300001, MESSAGES.intervalTooLong],
+    [1500.5, MESSAGES.intervalNotWhole],
   ])('discovery interval %p', (value, problem) => {
     expect(
       validateSettings({ discovery: 'cluster', nodes: seeds, discoveryIntervalMs: value }).discoveryIntervalMs
@@ -236,9 +153,9 @@ describe('discovery settings', () => {
   it.each([
     [0, undefined],
     [60000, undefined],
-    [-1, DISCOVERY_MESSAGES.coalesceNegative],
-    [60001, DISCOVERY_MESSAGES.coalesceTooLong],
-    [0.5, DISCOVERY_MESSAGES.coalesceNotWhole],
+    [-1, MESSAGES.coalesceNegative],
+    [60001, MESSAGES.coalesceTooLong],
+    [0.5, MESSAGES.coalesceNotWhole],
   ])('coalesce window %p, in every mode', (value, problem) => {
     for (const discovery of ['static', 'cluster', 'sentinel'] as const) {
       expect(validateSettings({ discovery, nodes: seeds, coalesceWindowMs: value }).coalesceWindowMs).toBe(problem);
@@ -248,7 +165,7 @@ describe('discovery settings', () => {
   it('reports an empty master name and accepts an empty list', () => {
     const sentinel = { discovery: 'sentinel' as const, nodes: [{ address: 's1:26379' }] };
     expect(validateSettings({ ...sentinel, sentinelMasters: ['main', ' '] }).sentinelMasters).toBe(
-      DISCOVERY_MESSAGES.masterBlank(2)
+      MESSAGES.masterBlank(2)
     );
     expect(validateSettings({ ...sentinel, sentinelMasters: [] }).sentinelMasters).toBeUndefined();
     expect(validateSettings(sentinel).sentinelMasters).toBeUndefined();
