@@ -2,7 +2,7 @@ import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
 /**
- * The query types, defined once. The Go backend routes on the same strings (README "Queries").
+ * The query types, defined once. The Go backend routes on the same strings (docs/contract.md "Queries and frames").
  */
 export const QUERY_TYPES = ['card', 'siblings', 'alerting', 'raw'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
@@ -76,7 +76,7 @@ export interface AddressMapping {
   to: string;
 }
 
-/** jsonData: the public contract in README.md ("Data source settings"). */
+/** jsonData: the public contract in docs/contract.md ("Data source settings"). */
 export interface RedisJsonData extends DataSourceJsonData {
   /** static: the nodes to watch; cluster: seed addresses; sentinel: the sentinels' addresses. */
   nodes?: RedisNode[];
