@@ -265,14 +265,7 @@ func TestStartCluster(t *testing.T) {
 			t.Errorf("ShardOf(added) = %+v, want it alone without slots", sh)
 		}
 	})
-	if len(pids) != 7 {
-		t.Fatalf("pids %v", pids)
-	}
-	for _, p := range pids {
-		if alive(p) {
-			t.Errorf("pid %d (%s) survived cleanup", p, cmdline(p))
-		}
-	}
+	wantReaped(t, pids, 7, "cleanup")
 }
 
 func TestClusterFailover(t *testing.T) {

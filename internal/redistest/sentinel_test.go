@@ -117,14 +117,7 @@ func TestStartSentinelGroup(t *testing.T) {
 		g.Master.RewriteErrKilledChild(t)
 		wantFields(t, g.Master.Info(t), map[string]string{"aof_last_bgrewrite_status": "err"})
 	})
-	if len(pids) != 6 {
-		t.Fatalf("pids %v", pids)
-	}
-	for _, p := range pids {
-		if alive(p) {
-			t.Errorf("pid %d (%s) survived cleanup", p, cmdline(p))
-		}
-	}
+	wantReaped(t, pids, 6, "cleanup")
 }
 
 func TestSentinelSwitch(t *testing.T) {
