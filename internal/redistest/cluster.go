@@ -12,10 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // ClusterOptions selects the shape of a cluster. The zero value is three
@@ -166,29 +164,13 @@ func (c *Cluster) redisCLI(tb testing.TB, args ...string) {
 }
 
 // Addrs returns every node's address, e.g. as seeds for a cluster client.
-func (c *Cluster) Addrs() []string {
-	addrs := make([]string, len(c.Nodes))
-	for i, s := range c.Nodes {
-		addrs[i] = s.Addr
-	}
-	return addrs
-}
+func (c *Cluster) Addrs() []string { return addrsOf(c.Nodes) }
 
 // Client returns a go-redis cluster client seeded with every node, closed
 // on cleanup.
 func (c *Cluster) Client(tb testing.TB) *redis.ClusterClient {
 	tb.Helper()
-	cc := redis.NewClusterClient(&redis.ClusterOptions{
-		Addrs:           c.Addrs(),
-		Password:        c.Password,
-		DialTimeout:     2 * time.Second,
-		ReadTimeout:     5 * time.Second,
-		WriteTimeout:    5 * time.Second,
-		DisableIdentity: true, // CLIENT SETINFO is 7.2+; keep 7.0 logs clean
-		MaintNotificationsConfig: &maintnotifications.Config{
-			Mode: maintnotifications.ModeDisabled,
-		},
-	})
+	cc := redis.NewClusterClient(harnessOptions(c.Addrs(), c.Password).Cluster())
 	tb.Cleanup(func() { _ = cc.Close() })
 	return cc
 }

@@ -244,21 +244,22 @@ func startSpec(tb testing.TB, baseDir string, opts Options, spec launchSpec) (*S
 }
 
 func serverBinary() (string, error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return "", fmt.Errorf("redis-server is not installed or not on PATH "+
-			"(Debian/Ubuntu: apt-get install redis-server); these tests need a real server: %v", err)
-	}
-	return bin, nil
+	return lookBinary("redis-server", "redis-server", "these tests need a real server")
 }
 
 // cliBinary finds redis-cli, which forms clusters. Debian's redis-server
 // package depends on redis-tools, which ships it.
 func cliBinary() (string, error) {
-	bin, err := exec.LookPath("redis-cli")
+	return lookBinary("redis-cli", "redis-tools", "cluster tests need it")
+}
+
+// lookBinary finds name on PATH, or says which Debian package ships it
+// and why it is needed.
+func lookBinary(name, debianPackage, need string) (string, error) {
+	bin, err := exec.LookPath(name)
 	if err != nil {
-		return "", fmt.Errorf("redis-cli is not installed or not on PATH "+
-			"(Debian/Ubuntu: apt-get install redis-tools); cluster tests need it: %v", err)
+		return "", fmt.Errorf("%s is not installed or not on PATH "+
+			"(Debian/Ubuntu: apt-get install %s); %s: %v", name, debianPackage, need, err)
 	}
 	return bin, nil
 }
@@ -515,9 +516,19 @@ func (s *Server) exited() bool {
 // password and, for TLS servers, a config trusting the CA and presenting
 // the client certificate.
 func (s *Server) ClientOptions() *redis.Options {
-	o := &redis.Options{
-		Addr:            s.Addr,
-		Password:        s.Password,
+	o := harnessOptions([]string{s.Addr}, s.Password).Simple()
+	if s.CA != nil {
+		o.TLSConfig = s.CA.ClientTLSConfig(true)
+	}
+	return o
+}
+
+// harnessOptions holds what every client of these servers shares: short
+// timeouts, and no handshake that 7.0 would refuse.
+func harnessOptions(addrs []string, password string) *redis.UniversalOptions {
+	return &redis.UniversalOptions{
+		Addrs:           addrs,
+		Password:        password,
 		DialTimeout:     2 * time.Second,
 		ReadTimeout:     5 * time.Second,
 		WriteTimeout:    5 * time.Second,
@@ -526,10 +537,15 @@ func (s *Server) ClientOptions() *redis.Options {
 			Mode: maintnotifications.ModeDisabled,
 		},
 	}
-	if s.CA != nil {
-		o.TLSConfig = s.CA.ClientTLSConfig(true)
+}
+
+// addrsOf returns the servers' addresses, in order.
+func addrsOf(servers []*Server) []string {
+	addrs := make([]string, len(servers))
+	for i, s := range servers {
+		addrs[i] = s.Addr
 	}
-	return o
+	return addrs
 }
 
 func (s *Server) adminOptions() *redis.Options {

@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -188,13 +189,7 @@ func confQuote(w string) string {
 }
 
 // SentinelAddrs returns every sentinel's address.
-func (g *SentinelGroup) SentinelAddrs() []string {
-	addrs := make([]string, len(g.Sentinels))
-	for i, s := range g.Sentinels {
-		addrs[i] = s.Addr
-	}
-	return addrs
-}
+func (g *SentinelGroup) SentinelAddrs() []string { return addrsOf(g.Sentinels) }
 
 // FailoverClient returns a go-redis client that finds the master through
 // the sentinels, closed on cleanup.
@@ -397,13 +392,9 @@ func (s *Server) replicasAcked(n int) error {
 
 // masterAddr asks a sentinel for SENTINEL GET-MASTER-ADDR-BY-NAME.
 func (s *Server) masterAddr(name string) (string, error) {
-	ctx, cancel := opCtx()
-	defer cancel()
-	cmd := redis.NewStringSliceCmd(ctx, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)
-	_ = s.admin.Process(ctx, cmd)
-	hp, err := cmd.Result()
+	hp, err := sentinelCmd(s, redis.NewStringSliceCmd, "GET-MASTER-ADDR-BY-NAME", name)
 	if err != nil {
-		return "", fmt.Errorf("SENTINEL GET-MASTER-ADDR-BY-NAME %s on %s: %w", name, s.Addr, err)
+		return "", err
 	}
 	if len(hp) != 2 {
 		return "", fmt.Errorf("SENTINEL GET-MASTER-ADDR-BY-NAME %s on %s: %q", name, s.Addr, hp)
@@ -414,31 +405,36 @@ func (s *Server) masterAddr(name string) (string, error) {
 // sentinelMap runs SENTINEL <sub> <name> for a reply of field/value pairs
 // (a flat array in RESP2, a map in RESP3: the typed command reads both).
 func (s *Server) sentinelMap(sub, name string) (map[string]string, error) {
-	ctx, cancel := opCtx()
-	defer cancel()
-	cmd := redis.NewMapStringStringCmd(ctx, "SENTINEL", sub, name)
-	_ = s.admin.Process(ctx, cmd)
-	m, err := cmd.Result()
-	if err != nil {
-		return nil, fmt.Errorf("SENTINEL %s %s on %s: %w", sub, name, s.Addr, err)
-	}
-	return m, nil
+	return sentinelCmd(s, redis.NewMapStringStringCmd, sub, name)
 }
 
 // sentinelList runs SENTINEL REPLICAS|SENTINELS <name> and keys the
 // entries by ip:port.
 func (s *Server) sentinelList(sub, name string) (map[string]map[string]string, error) {
-	ctx, cancel := opCtx()
-	defer cancel()
-	cmd := redis.NewMapStringStringSliceCmd(ctx, "SENTINEL", sub, name)
-	_ = s.admin.Process(ctx, cmd)
-	list, err := cmd.Result()
+	list, err := sentinelCmd(s, redis.NewMapStringStringSliceCmd, sub, name)
 	if err != nil {
-		return nil, fmt.Errorf("SENTINEL %s %s on %s: %w", sub, name, s.Addr, err)
+		return nil, err
 	}
 	out := make(map[string]map[string]string, len(list))
 	for _, e := range list {
 		out[net.JoinHostPort(e["ip"], e["port"])] = e
 	}
 	return out, nil
+}
+
+// sentinelCmd runs SENTINEL <sub> <name> on s as the typed command newCmd
+// makes, and names the command and the sentinel in its error.
+func sentinelCmd[T any, C interface {
+	redis.Cmder
+	Result() (T, error)
+}](s *Server, newCmd func(context.Context, ...any) C, sub, name string) (T, error) {
+	ctx, cancel := opCtx()
+	defer cancel()
+	cmd := newCmd(ctx, "SENTINEL", sub, name)
+	_ = s.admin.Process(ctx, cmd)
+	reply, err := cmd.Result()
+	if err != nil {
+		return reply, fmt.Errorf("SENTINEL %s %s on %s: %w", sub, name, s.Addr, err)
+	}
+	return reply, nil
 }
