@@ -88,6 +88,16 @@ func dispense[C any](rpc goplugin.ClientProtocol, name string) (C, error) {
 	return client, nil
 }
 
+// Streams dispenses the stream plugin set, through which Grafana Live subscribes, publishes and
+// runs streams.
+func (h *Host) Streams() (grpcplugin.StreamClient, error) {
+	rpc, err := h.client.Client()
+	if err != nil {
+		return nil, err
+	}
+	return dispense[grpcplugin.StreamClient](rpc, "stream")
+}
+
 // Client is the go-plugin client, for protocol checks.
 func (h *Host) Client() *goplugin.Client { return h.client }
 

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
@@ -137,17 +136,13 @@ func BenchmarkSoak(b *testing.B) {
 	var done, packets atomic.Int64
 
 	// The Live stream: one growth sample per second for every node, all along.
-	rpc, err := host.Client().Client()
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := rpc.Dispense("stream")
+	streams, err := host.Streams()
 	if err != nil {
 		b.Fatal(err)
 	}
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	run, err := raw.(grpcplugin.StreamClient).RunStream(streamCtx, &pluginv2.RunStreamRequest{PluginContext: backend.ToProto().PluginContext(pc), Path: "growth/1000"})
+	run, err := streams.RunStream(streamCtx, &pluginv2.RunStreamRequest{PluginContext: backend.ToProto().PluginContext(pc), Path: "growth/1000"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
@@ -28,17 +27,9 @@ func TestLiveGrowthOverGRPC(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{})
 	ds := pluginhost.DataSource{ID: 1, UID: "live", Name: "Live", Nodes: []pluginhost.Node{{Name: "cache", Address: server.Addr}}}
 	host := startPlugin(t, binary)
-	rpc, err := host.Client().Client()
+	streams, err := host.Streams()
 	if err != nil {
 		t.Fatal(err)
-	}
-	raw, err := rpc.Dispense("stream")
-	if err != nil {
-		t.Fatal(err)
-	}
-	streams, ok := raw.(grpcplugin.StreamClient)
-	if !ok {
-		t.Fatalf("the stream plugin set dispensed a %T", raw)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
