@@ -170,16 +170,7 @@ func benchDatasource(b *testing.B, servers []*redistest.Server) *Datasource {
 	if err != nil {
 		b.Fatal(err)
 	}
-	instance, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{UID: "bench", JSONData: jsonData})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ds, ok := instance.(*Datasource)
-	if !ok {
-		b.Fatal(instance.(misconfigured).err)
-	}
-	b.Cleanup(ds.Dispose)
-	return ds
+	return started(b, context.Background(), backend.DataSourceInstanceSettings{UID: "bench", JSONData: jsonData})
 }
 
 // benchQueryData runs one query per iteration and checks on every iteration (cheaply, inside the

@@ -14,19 +14,26 @@ import (
 // configured is a data source whose settings are valid.
 func configured(t *testing.T, jsonData string, secure map[string]string) *Datasource {
 	t.Helper()
-	instance := newInstance(t, jsonData, secure)
+	return started(t, context.Background(), testSettings(jsonData, secure))
+}
+
+// started is the data source Grafana's instance factory makes from settings in ctx, which must
+// be valid; it is disposed of on cleanup.
+func started(tb testing.TB, ctx context.Context, settings backend.DataSourceInstanceSettings) *Datasource {
+	tb.Helper()
+	instance := newInstance(tb, ctx, settings)
 	ds, ok := instance.(*Datasource)
 	if !ok {
-		t.Fatalf("settings rejected: %v", instance.(misconfigured).err)
+		tb.Fatalf("settings rejected: %v", instance.(misconfigured).err)
 	}
-	t.Cleanup(ds.Dispose)
+	tb.Cleanup(ds.Dispose)
 	return ds
 }
 
 // rejected is the instance of a data source whose settings are invalid.
 func rejected(t *testing.T, jsonData string) misconfigured {
 	t.Helper()
-	instance := newInstance(t, jsonData, nil)
+	instance := newInstance(t, context.Background(), testSettings(jsonData, nil))
 	m, ok := instance.(misconfigured)
 	if !ok {
 		t.Fatalf("settings %s accepted; want them rejected", jsonData)
@@ -34,11 +41,15 @@ func rejected(t *testing.T, jsonData string) misconfigured {
 	return m
 }
 
-func newInstance(t *testing.T, jsonData string, secure map[string]string) instancemgmt.Instance {
-	t.Helper()
-	instance, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{UID: "test", JSONData: []byte(jsonData), DecryptedSecureJSONData: secure})
+func testSettings(jsonData string, secure map[string]string) backend.DataSourceInstanceSettings {
+	return backend.DataSourceInstanceSettings{UID: "test", JSONData: []byte(jsonData), DecryptedSecureJSONData: secure}
+}
+
+func newInstance(tb testing.TB, ctx context.Context, settings backend.DataSourceInstanceSettings) instancemgmt.Instance {
+	tb.Helper()
+	instance, err := NewDatasource(ctx, settings)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return instance
 }

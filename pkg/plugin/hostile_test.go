@@ -108,7 +108,7 @@ func TestHostileRepliesAreNodeErrorsWithinBoundedMemory(t *testing.T) {
 func TestAHostileNodeThatTurnsHealthyIsReadAgain(t *testing.T) {
 	realNode := redistest.Start(t, redistest.Options{})
 	hostile := resptest.Start(t, resptest.Script{"INFO": resptest.Header("$9223372036854775807")})
-	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: hostile.Addr, Name: "cache"}}})
+	ds := cacheDatasource(t, hostile.Addr)
 	expectCard(t, ds, "cache", "unreachable", "reply of 9223372036854775807 bytes over the limit")
 	hostile.Forward(realNode.Addr)
 	expectCard(t, ds, "cache", "ok", "last AOF rewrite succeeded")
@@ -136,7 +136,7 @@ func TestAnInfoJustUnderTheLimitIsRead(t *testing.T) {
 // Text from a query is not echoed whole either.
 func TestAHugeNodeNameInAQueryIsNotEchoedWhole(t *testing.T) {
 	realNode := redistest.Start(t, redistest.Options{})
-	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: realNode.Addr, Name: "cache"}}})
+	ds := cacheDatasource(t, realNode.Addr)
 	name := strings.Repeat("n", 10<<20)
 	response := query(t, ds, "card", fmt.Sprintf(`{"nodes": [%q]}`, name))
 	if response.Error == nil || !strings.Contains(response.Error.Error(), "which this data source does not configure") {

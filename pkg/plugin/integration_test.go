@@ -47,6 +47,12 @@ func realDatasource(t *testing.T, o options) *Datasource {
 	return configured(t, string(raw), o.secure)
 }
 
+// cacheDatasource is a data source over the one node at address, named cache.
+func cacheDatasource(t *testing.T, address string) *Datasource {
+	t.Helper()
+	return realDatasource(t, options{nodes: []nodeSpec{{Address: address, Name: "cache"}}})
+}
+
 // cardRows queries the card and returns each node's status and reason by node name.
 func cardRows(t *testing.T, ds *Datasource) (status, reason map[string]string, frame *data.Frame) {
 	t.Helper()
@@ -85,7 +91,7 @@ func TestRealOKAfterASuccessfulRewrite(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{})
 	server.RewriteErrKilledChild(t)
 	server.RewriteOK(t)
-	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	ds := cacheDatasource(t, server.Addr)
 	expectCard(t, ds, "cache", "ok", "last AOF rewrite succeeded")
 
 	_, _, frame := cardRows(t, ds)
@@ -103,7 +109,7 @@ func TestRealOKAfterASuccessfulRewrite(t *testing.T) {
 func TestRealErrFromAKilledRewriteChild(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{})
 	server.RewriteErrKilledChild(t)
-	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	ds := cacheDatasource(t, server.Addr)
 	expectCard(t, ds, "cache", "err", "may be transient")
 
 	server.RewriteErrKilledChild(t)
@@ -119,7 +125,7 @@ func TestRealNotApplicableWhenAOFIsOffAfterAnEarlierErr(t *testing.T) {
 	if server.Info(t)["aof_last_bgrewrite_status"] != "err" {
 		t.Fatal("precondition: the stale field should still say err")
 	}
-	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	ds := cacheDatasource(t, server.Addr)
 	expectCard(t, ds, "cache", "n/a", "(err) is stale and ignored")
 	assertAlertValue(t, ds, "aof_rewrite_ok", "cache", nil)
 	assertAlertValue(t, ds, "aof_enabled", "cache", ptr(0))
@@ -129,7 +135,7 @@ func TestRealRewriteInProgressShowsThePreviousResult(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{})
 	server.RewriteErrKilledChild(t)
 	server.HoldRewriteInProgress(t)
-	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	ds := cacheDatasource(t, server.Addr)
 	expectCard(t, ds, "cache", "err", "previous attempt's result")
 	_, _, frame := cardRows(t, ds)
 	if !field(t, frame, "rewrite_in_progress").At(0).(bool) {
@@ -141,7 +147,7 @@ func TestRealRewriteInProgressShowsThePreviousResult(t *testing.T) {
 func TestRealWriteErrIsASeparateSignal(t *testing.T) {
 	server := redistest.Start(t, redistest.Options{FileSizeLimitKB: 64})
 	server.WriteErr(t)
-	ds := realDatasource(t, options{nodes: []nodeSpec{{Address: server.Addr, Name: "cache"}}})
+	ds := cacheDatasource(t, server.Addr)
 	expectCard(t, ds, "cache", "ok", "AOF WRITES ARE FAILING")
 	assertAlertValue(t, ds, "aof_write_ok", "cache", ptr(0))
 	assertAlertValue(t, ds, "aof_rewrite_ok", "cache", ptr(1))

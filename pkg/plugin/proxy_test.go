@@ -27,16 +27,7 @@ func proxiedDatasource(t *testing.T, grafanaCfg map[string]string, settings map[
 		t.Fatal(err)
 	}
 	ctx := config.WithGrafanaConfig(context.Background(), config.NewGrafanaCfg(grafanaCfg))
-	instance, err := NewDatasource(ctx, backend.DataSourceInstanceSettings{UID: "proxied", JSONData: raw, DecryptedSecureJSONData: secure})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, ok := instance.(*Datasource)
-	if !ok {
-		t.Fatal(instance.(misconfigured).err)
-	}
-	t.Cleanup(ds.Dispose)
-	return ds
+	return started(t, ctx, backend.DataSourceInstanceSettings{UID: "proxied", JSONData: raw, DecryptedSecureJSONData: secure})
 }
 
 // clients lists the clients connected to s by id, with the host each came from, leaving out
