@@ -55,27 +55,21 @@ func rawField(key string, column []*info.Value) *data.Field {
 	}
 	switch kind {
 	case info.KindInt:
-		ints := make([]*int64, len(column))
-		for i, v := range column {
-			if v != nil {
-				ints[i] = &v.Int
-			}
-		}
-		return data.NewField(key, nil, ints)
+		return nullableField(key, column, func(v *info.Value) *int64 { return &v.Int })
 	case info.KindFloat:
-		floats := make([]*float64, len(column))
-		for i, v := range column {
-			if v != nil {
-				floats[i] = &v.Float
-			}
-		}
-		return data.NewField(key, nil, floats)
+		return nullableField(key, column, func(v *info.Value) *float64 { return &v.Float })
 	}
-	texts := make([]*string, len(column))
+	return nullableField(key, column, func(v *info.Value) *string { return &v.Raw })
+}
+
+// nullableField is the column as a field of one type, read from each value by pick; a node
+// without the value is null.
+func nullableField[T any](key string, column []*info.Value, pick func(*info.Value) *T) *data.Field {
+	values := make([]*T, len(column))
 	for i, v := range column {
 		if v != nil {
-			texts[i] = &v.Raw
+			values[i] = pick(v)
 		}
 	}
-	return data.NewField(key, nil, texts)
+	return data.NewField(key, nil, values)
 }
