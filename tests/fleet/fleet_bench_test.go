@@ -277,6 +277,13 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 	return r
 }
 
+// tableHead starts a markdown table, a blank line away from what came before.
+func tableHead(w io.Writer, header, alignment string) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, header)
+	fmt.Fprintln(w, alignment)
+}
+
 // printTable writes the markdown table of the rows of one fleet size (nodes > 0) or of all.
 func printTable(w io.Writer, rows []row, fleets []fleetRow, nodes int) {
 	bare := map[int]time.Duration{}
@@ -285,9 +292,9 @@ func printTable(w io.Writer, rows []row, fleets []fleetRow, nodes int) {
 			bare[r.nodes] = r.p50
 		}
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| nodes | contender | polls | p50 ms | p99 ms | p50 / bare | CPU ms/poll | peak RSS MB | conns opened (timed) | INFO/poll | INFO/node/poll |")
-	fmt.Fprintln(w, "| ----: | --------- | ----: | -----: | -----: | ---------: | ----------: | ----------: | -------------------: | --------: | -------------: |")
+	tableHead(w,
+		"| nodes | contender | polls | p50 ms | p99 ms | p50 / bare | CPU ms/poll | peak RSS MB | conns opened (timed) | INFO/poll | INFO/node/poll |",
+		"| ----: | --------- | ----: | -----: | -----: | ---------: | ----------: | ----------: | -------------------: | --------: | -------------: |")
 	for _, r := range rows {
 		if nodes != 0 && r.nodes != nodes {
 			continue
@@ -299,9 +306,9 @@ func printTable(w io.Writer, rows []row, fleets []fleetRow, nodes int) {
 		fmt.Fprintf(w, "| %d | %s | %d | %.2f | %.2f | %s | %.2f | %.1f | %d | %.1f | %.2f |\n",
 			r.nodes, r.contender, r.polls, ms(r.p50), ms(r.p99), ratio, ms(r.cpuPerPoll), r.peakRSSMB, r.connections, r.infoPerPoll, r.infoNodePoll)
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| nodes | start s | fleet RssAnon MB, idle | fleet RssAnon MB, at the end | per server MB |")
-	fmt.Fprintln(w, "| ----: | ------: | ---------------------: | ---------------------------: | ------------: |")
+	tableHead(w,
+		"| nodes | start s | fleet RssAnon MB, idle | fleet RssAnon MB, at the end | per server MB |",
+		"| ----: | ------: | ---------------------: | ---------------------------: | ------------: |")
 	for _, f := range fleets {
 		if nodes != 0 && f.nodes != nodes {
 			continue
