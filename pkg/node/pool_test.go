@@ -254,3 +254,25 @@ func TestAReadWhoseCallerLeftIsStillShared(t *testing.T) {
 		t.Fatalf("the read of a caller who left was not shared: INFO sent again (%d, then %d)", before, after)
 	}
 }
+
+type panickingDiscovery struct{}
+
+func (panickingDiscovery) discover(context.Context, *Topology) ([]nodeinfo.Node, []nodeinfo.Problem) {
+	panic("index out of range [3] with length 3")
+}
+func (panickingDiscovery) dynamic() bool { return true }
+func (panickingDiscovery) close() error  { return nil }
+
+// A discovery that panics is a discovery problem: the query that waits on it gets an answer.
+func TestADiscoveryThatPanicsIsAProblemNotAHang(t *testing.T) {
+	pool := NewPool(settings.Settings{ConnectTimeout: time.Second, ReadTimeout: time.Second, MaxConcurrency: 1,
+		Discovery: settings.DiscoveryCluster, DiscoveryInterval: time.Minute})
+	t.Cleanup(func() { pool.Close() })
+	pool.discoverer = panickingDiscovery{}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	topology := pool.Topology(ctx)
+	if len(topology.Problems) != 1 || topology.Problems[0].Err.Kind != nodeinfo.KindPanic || !strings.Contains(topology.Problems[0].String(), "index out of range") {
+		t.Fatalf("problems = %v, want the discovery's panic", topology.Problems)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -154,23 +153,4 @@ func allocatedBy(run func()) uint64 {
 	run()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
-}
-
-// An answer that panics is an error for its query, and the next identical query computes again
-// instead of waiting on a flight that never lands.
-func TestASharedAnswerThatPanickedIsNotWaitedOn(t *testing.T) {
-	ds := newDatasource(nil) // the shared answers only
-	first := ds.sharedAnswer(context.Background(), "key", func(context.Context) backend.DataResponse {
-		panic("runtime error: makeslice: len out of range")
-	})
-	if first.Error == nil || first.Status != backend.StatusInternal || !strings.Contains(first.Error.Error(), "makeslice") {
-		t.Fatalf("the panicking query answered %+v, want an internal error", first)
-	}
-	// Bounded by the caller, not a timed assertion: a flight left in the air fails this query.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	next := ds.sharedAnswer(ctx, "key", func(context.Context) backend.DataResponse { return backend.DataResponse{Status: backend.StatusOK} })
-	if next.Error != nil || next.Status != backend.StatusOK {
-		t.Fatalf("the next query answered %+v, want its own answer", next)
-	}
 }
