@@ -1,5 +1,3 @@
-//go:build realredis
-
 package main
 
 import (

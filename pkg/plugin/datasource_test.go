@@ -123,3 +123,19 @@ func TestNodesResourceListsConfiguredNodesOnly(t *testing.T) {
 		t.Fatalf("unknown resource answered %d", sender.responses[1].Status)
 	}
 }
+
+func TestStreamsRefuseInvalidSettingsAndPublishing(t *testing.T) {
+	ds := rejected(t, `{"nodes":[{"address":"cache-1"}]}`)
+	response, err := ds.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{Path: "growth/5000"})
+	if err != nil || response.Status != backend.SubscribeStreamStatusNotFound {
+		t.Fatalf("subscribe with invalid settings: %+v, %v; want not found", response, err)
+	}
+	err = ds.RunStream(context.Background(), &backend.RunStreamRequest{Path: "growth/5000"}, backend.NewStreamSender(nil))
+	if err == nil || !strings.Contains(err.Error(), "settings are invalid") {
+		t.Fatalf("RunStream with invalid settings: %v", err)
+	}
+	published, err := ds.PublishStream(context.Background(), &backend.PublishStreamRequest{Path: "growth/5000", Data: json.RawMessage(`{}`)})
+	if err != nil || published.Status != backend.PublishStreamStatusPermissionDenied {
+		t.Fatalf("publish: %+v, %v; want permission denied", published, err)
+	}
+}

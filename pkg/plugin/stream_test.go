@@ -308,22 +308,6 @@ func TestSubscribeStreamAdmitsOnlyValidChannelsOfConfiguredNodes(t *testing.T) {
 	}
 }
 
-func TestStreamsRefuseInvalidSettingsAndPublishing(t *testing.T) {
-	ds := rejected(t, `{"nodes":[{"address":"cache-1"}]}`)
-	response, err := ds.SubscribeStream(context.Background(), &backend.SubscribeStreamRequest{Path: "growth/5000"})
-	if err != nil || response.Status != backend.SubscribeStreamStatusNotFound {
-		t.Fatalf("subscribe with invalid settings: %+v, %v; want not found", response, err)
-	}
-	err = ds.RunStream(context.Background(), &backend.RunStreamRequest{Path: "growth/5000"}, backend.NewStreamSender(newStreamRecorder(t)))
-	if err == nil || !strings.Contains(err.Error(), "settings are invalid") {
-		t.Fatalf("RunStream with invalid settings: %v", err)
-	}
-	published, err := ds.PublishStream(context.Background(), &backend.PublishStreamRequest{Path: "growth/5000", Data: json.RawMessage(`{}`)})
-	if err != nil || published.Status != backend.PublishStreamStatusPermissionDenied {
-		t.Fatalf("publish: %+v, %v; want permission denied", published, err)
-	}
-}
-
 // A live query outside the browser (HTTP API, public dashboards, alerting) answers one sample.
 func TestLiveQueryThroughQueryDataIsOneGrowthSample(t *testing.T) {
 	closed := redistest.ClosedAddr(t)

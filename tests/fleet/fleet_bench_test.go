@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -318,18 +317,6 @@ func printTable(w io.Writer, rows []row, fleets []fleetRow, nodes int) {
 	fmt.Fprintln(w)
 }
 
-func parseSizes(list string) ([]int, error) {
-	var sizes []int
-	for part := range strings.SplitSeq(list, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("-fleet.sizes %q: %q is not a positive number", list, part)
-		}
-		sizes = append(sizes, n)
-	}
-	return sizes, nil
-}
-
 func redisVersion() string {
 	out, err := exec.Command("redis-server", "--version").Output()
 	if err != nil {
@@ -354,4 +341,46 @@ func loadAverage() string {
 		return "?"
 	}
 	return strings.Join(fields[:3], " ")
+}
+
+// TestSnapshotCountsOnlyTheContender checks the counting against two real servers: the
+// snapshots' own INFO calls and measuring connections cancel out, and what a client does in
+// between is counted exactly.
+func TestSnapshotCountsOnlyTheContender(t *testing.T) {
+	servers := redistest.StartMany(t, 2, redistest.Options{})
+	f, err := newFleet(servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.close()
+	first, err := f.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := f.delta(first, second); d != (counters{}) {
+		t.Errorf("two snapshots in a row differ by %+v, want nothing", d)
+	}
+
+	// A contender: one new connection and three INFO calls per server.
+	bare := newBarePoller(f, 2)
+	defer bare.close()
+	for range 3 {
+		if err := bare.poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third, err := f.snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, want := f.delta(second, third), (counters{connections: 2, infoCalls: 6}); d != want {
+		t.Errorf("after 3 bare polls of 2 servers: %+v, want %+v", d, want)
+	}
+	if mb, err := f.rssAnonMB(); err != nil || mb <= 0 {
+		t.Errorf("fleet RssAnon %.1f MB, err %v", mb, err)
+	}
 }

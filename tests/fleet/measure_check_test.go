@@ -1,16 +1,11 @@
-//go:build realredis
-
 package fleet
 
 import (
-	"context"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
-
-	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
 
 // Tests of the measuring helpers: they run in `go test ./tests/fleet` (and so in make test);
@@ -122,48 +117,6 @@ func TestPercentile(t *testing.T) {
 	}
 	if samples[0] != 100*time.Millisecond {
 		t.Error("percentile sorted its input in place")
-	}
-}
-
-// TestSnapshotCountsOnlyTheContender checks the counting against two real servers: the
-// snapshots' own INFO calls and measuring connections cancel out, and what a client does in
-// between is counted exactly.
-func TestSnapshotCountsOnlyTheContender(t *testing.T) {
-	servers := redistest.StartMany(t, 2, redistest.Options{})
-	f, err := newFleet(servers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.close()
-	first, err := f.snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := f.snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := f.delta(first, second); d != (counters{}) {
-		t.Errorf("two snapshots in a row differ by %+v, want nothing", d)
-	}
-
-	// A contender: one new connection and three INFO calls per server.
-	bare := newBarePoller(f, 2)
-	defer bare.close()
-	for range 3 {
-		if err := bare.poll(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	third, err := f.snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d, want := f.delta(second, third), (counters{connections: 2, infoCalls: 6}); d != want {
-		t.Errorf("after 3 bare polls of 2 servers: %+v, want %+v", d, want)
-	}
-	if mb, err := f.rssAnonMB(); err != nil || mb <= 0 {
-		t.Errorf("fleet RssAnon %.1f MB, err %v", mb, err)
 	}
 }
 

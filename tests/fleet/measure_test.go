@@ -1,5 +1,3 @@
-//go:build realredis
-
 package fleet
 
 import (
@@ -314,3 +312,15 @@ func percentile(samples []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func parseSizes(list string) ([]int, error) {
+	var sizes []int
+	for part := range strings.SplitSeq(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-fleet.sizes %q: %q is not a positive number", list, part)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}

@@ -1,4 +1,8 @@
-// Package hosttest holds the plugin host test: it builds the plugin binary and drives it the way
-// Grafana does, over hashicorp/go-plugin and gRPC, against real redis-server processes. It has no
-// code of its own outside its tests.
+// Package protocol holds the plugin host tests: they build the plugin binary and drive it the way
+// Grafana does, over hashicorp/go-plugin and gRPC, against real redis-server processes (build tag
+// realredis); the provisioning files' structure is checked without a server. It has no code of its
+// own outside its tests.
 package protocol
+
+// executable is the name Grafana starts, from src/plugin.json.
+const executable = "gpx_redis_persistence"

@@ -28,9 +28,6 @@ import (
 )
 
 const (
-	// The executable name Grafana starts, from src/plugin.json.
-	executable = "gpx_redis_persistence"
-
 	// Distinctive secrets, so that finding one anywhere cannot be a coincidence.
 	password      = "hosttest-Pa55word-7f3a9c1e"
 	wrongPassword = "hosttest-WRONG-b62d04aa"
