@@ -78,6 +78,7 @@ func (g *Group[Q, A]) fly(ctx context.Context, f *flight[Q, A], work func(contex
 
 // join returns the flight that serves question, and whether the caller must fly it.
 func (g *Group[Q, A]) join(question Q, window time.Duration) (*flight[Q, A], bool) {
+	window = min(window, g.keep)
 	now := time.Now()
 	bucket := g.bucket(question)
 	g.mu.Lock()

@@ -28,8 +28,13 @@ func (j *joins) same(have, want string) bool {
 	return false
 }
 
-func (j *joins) waitFor(n int32) {
+func (j *joins) waitFor(t *testing.T, n int32) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for j.n.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d callers joined the flight in the air", j.n.Load(), n)
+		}
 		runtime.Gosched()
 	}
 }
@@ -77,7 +82,7 @@ func TestAQuestionAskedWhileOneIsInTheAirWaitsForItsAnswer(t *testing.T) {
 	release, leader := inTheAir(g, "q", 7, true)
 	var flown atomic.Int32
 	answers := waiters(g, "q", 5, func(context.Context) (int, bool) { flown.Add(1); return 0, true })
-	j.waitFor(5)
+	j.waitFor(t, 5)
 	close(release)
 	if got := <-leader; got != 7 {
 		t.Fatalf("leader got %d, want 7", got)
@@ -139,7 +144,7 @@ func TestAnAnswerCutShortIsTheLeadersAlone(t *testing.T) {
 	g := NewGroup[string, int](oneBucket, j.same, time.Hour)
 	release, leader := inTheAir(g, "q", -1, false) // e.g. a read its caller's deadline ended
 	waiter := waiters(g, "q", 1, whole(5))
-	j.waitFor(1)
+	j.waitFor(t, 1)
 	close(release)
 	if got := <-leader; got != -1 {
 		t.Fatalf("the leader gets its own answer, got %d", got)
@@ -183,7 +188,7 @@ func TestWorkThatPanicsReleasesThoseWaiting(t *testing.T) {
 	}()
 	<-started
 	waiter := waiters(g, "q", 1, whole(9))
-	j.waitFor(1)
+	j.waitFor(t, 1)
 	close(release)
 	select {
 	case got := <-waiter:
@@ -192,5 +197,14 @@ func TestWorkThatPanicsReleasesThoseWaiting(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a flight whose work panicked was never landed")
+	}
+}
+
+func TestNoAnswerIsKeptLongerThanTheGroupKeeps(t *testing.T) {
+	g := NewGroup[string, int](oneBucket, func(have, want string) bool { return have == want }, time.Minute)
+	g.Do(context.Background(), "q", time.Hour, whole(1))
+	g.flights[""][0].landed = time.Now().Add(-2 * time.Minute)
+	if got, _ := g.Do(context.Background(), "q", time.Hour, whole(2)); got != 2 {
+		t.Fatalf("an answer older than the group keeps was shared with a caller whose window is longer; got %d", got)
 	}
 }

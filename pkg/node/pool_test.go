@@ -240,12 +240,15 @@ func TestAReadWhoseCallerLeftIsStillShared(t *testing.T) {
 	pool, everyNode := legacyPool(t, server, time.Hour)
 	leaving, leave := context.WithCancel(context.Background())
 	go func() {
-		for len(server.sent("INFO")) == 0 {
+		for deadline := time.Now().Add(10 * time.Second); len(server.sent("INFO")) == 0 && time.Now().Before(deadline); {
 			runtime.Gosched()
 		}
 		leave() // the first caller goes away while its read is on the wire
 	}()
 	pool.Read(leaving, everyNode, Request{})
+	if leaving.Err() == nil {
+		t.Fatal("the first caller did not leave while its read was on the wire; nothing was tested")
+	}
 	before := len(server.sent("INFO"))
 	if reading := pool.Read(context.Background(), everyNode, Request{})[0]; reading.Err != nil {
 		t.Fatal(reading.Err)

@@ -180,8 +180,10 @@ func TestIdenticalQueriesInFlightShareOneRead(t *testing.T) {
 			}
 		}()
 	}
-	for joined.Load() < 4 {
-		runtime.Gosched()
+	for deadline := time.Now().Add(10 * time.Second); joined.Load() < 4; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 4 identical queries joined the one in flight", joined.Load())
+		}
 	}
 	close(fake.hold)
 	answered.Wait()

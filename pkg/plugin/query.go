@@ -63,7 +63,10 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery) backend.DataR
 		return badQuery(errors.New(nodeinfo.Clip(err.Error()))) // it may quote the query
 	}
 	answer := query.Answer(queryType)
-	handler := answerHandlers[answer]
+	handler, ok := answerHandlers[answer]
+	if !ok {
+		return badQuery(fmt.Errorf("queryType %q has no handler in this plugin version; use one of %s", nodeinfo.Clip(q.QueryType), queryTypeList()))
+	}
 	key, err := json.Marshal(query) // the parsed query, so refId and Grafana's own keys do not count
 	if err != nil {
 		return badQuery(err)

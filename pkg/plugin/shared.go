@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -23,14 +25,25 @@ func (d *Datasource) sharedAnswer(ctx context.Context, key string, compute func(
 			if cause := recover(); cause != nil {
 				response = panicResponse(cause)
 			}
-			whole = ctx.Err() == nil // the reads follow ctx: once it ends, the answer may hold its end
+			whole = !ended(ctx) // the reads follow ctx: once it ends, the answer may hold its end
 		}()
 		return compute(ctx), true
 	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream,
+			"the query ran out of time (Grafana's query timeout) while an identical query was still reading the nodes; raise the timeout or lower the node timeouts")
+	}
 	if err != nil {
-		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream, "the query was cancelled: "+err.Error())
+		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream, "the query was cancelled by Grafana (the panel or alert went away): "+err.Error())
 	}
 	return ownFrames(response)
+}
+
+// ended says whether ctx is done or past its deadline: a deadline can pass a moment before
+// ctx.Err() reports it.
+func ended(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return ctx.Err() != nil || (ok && !time.Now().Before(deadline))
 }
 
 // panicResponse is the answer of a query whose evaluation panicked: the plugin's fault.
