@@ -33,7 +33,7 @@ type facts struct {
 }
 
 func factsOf(reading nodeinfo.Reading) facts {
-	r := shapeReader{in: reading.Info}
+	r := shapeReader{in: reading.Info, ints: make([]int64, 0, intFacts)}
 	f := facts{
 		aofEnabled:          r.int("aof_enabled", flagShape),
 		rewriteStatus:       r.status("aof_last_bgrewrite_status"),
@@ -59,6 +59,9 @@ func factsOf(reading nodeinfo.Reading) facts {
 	return f
 }
 
+// intFacts is how many integer fields factsOf reads: their values share one allocation.
+const intFacts = 13
+
 // shape is a range of integers Redis prints for a kind of field.
 type shape struct {
 	valid func(int64) bool
@@ -79,6 +82,9 @@ const oddValueShown = 40
 type shapeReader struct {
 	in  info.Info
 	odd string
+	// ints holds the integers read, so that the card's many nullable fields cost one allocation
+	// rather than one each: a fleet's poll reads them for every node.
+	ints []int64
 }
 
 func (r *shapeReader) note(key, raw, what string) {
@@ -101,7 +107,11 @@ func (r *shapeReader) int(key string, want shape) *int64 {
 		r.note(key, raw, want.what)
 		return nil
 	}
-	return &value.Int
+	if len(r.ints) == cap(r.ints) { // more reads than intFacts: a fresh slab, never a moved one
+		r.ints = make([]int64, 0, intFacts)
+	}
+	r.ints = append(r.ints, value.Int)
+	return &r.ints[len(r.ints)-1]
 }
 
 func (r *shapeReader) status(key string) *string {
@@ -126,7 +136,8 @@ func (r *shapeReader) percent(key string) *float64 {
 		r.note(key, raw, "a percentage is 0 to 100")
 		return nil
 	}
-	return &value.Float
+	percent := value.Float // not &value.Float, which would keep the whole Value
+	return &percent
 }
 
 func intField(in info.Info, key string) *int64 {

@@ -3,6 +3,7 @@
 package info
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -22,7 +23,7 @@ type Field struct {
 type Info struct {
 	fields   []Field
 	first    map[string]int
-	sections map[string]bool
+	sections []string
 }
 
 // maxSizedLines bounds the room Parse reserves up front; longer replies grow as they parse.
@@ -36,7 +37,7 @@ func Parse(text string) Info {
 	// and map line by line would cost more than the scan itself. Capped: a reply of nothing but
 	// line breaks must not reserve room for millions of fields (a real INFO has a few hundred).
 	lines := min(strings.Count(text, "\n")+1, maxSizedLines)
-	parsed := Info{fields: make([]Field, 0, lines), first: make(map[string]int, lines), sections: map[string]bool{}}
+	parsed := Info{fields: make([]Field, 0, lines)}
 	section := ""
 	for text != "" {
 		// Redis ends lines with CRLF; a lone CR or LF also ends a line rather than hiding in a key.
@@ -56,7 +57,7 @@ func Parse(text string) Info {
 		}
 		if line[0] == '#' {
 			section = strings.ToLower(strings.TrimSpace(line[1:]))
-			parsed.sections[section] = true
+			parsed.sections = append(parsed.sections, section)
 			continue
 		}
 		key, value, found := strings.Cut(line, ":")
@@ -64,10 +65,13 @@ func Parse(text string) Info {
 		if !found || key == "" {
 			continue
 		}
-		if _, seen := parsed.first[key]; !seen {
-			parsed.first[key] = len(parsed.fields)
-		}
 		parsed.fields = append(parsed.fields, Field{Section: section, Key: key, Value: value})
+	}
+	// Indexed last to first, so that a repeated key points at its first line with one map write
+	// per line instead of a lookup and a write.
+	parsed.first = make(map[string]int, len(parsed.fields))
+	for i := len(parsed.fields) - 1; i >= 0; i-- {
+		parsed.first[parsed.fields[i].Key] = i
 	}
 	return parsed
 }
@@ -76,7 +80,7 @@ func Parse(text string) Info {
 func (i Info) Fields() []Field { return i.fields }
 
 // HasSection reports whether the reply had a `# Name` header (case-insensitive).
-func (i Info) HasSection(name string) bool { return i.sections[strings.ToLower(name)] }
+func (i Info) HasSection(name string) bool { return slices.Contains(i.sections, strings.ToLower(name)) }
 
 // Section returns the lines under one header, in order.
 func (i Info) Section(name string) []Field {

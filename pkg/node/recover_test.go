@@ -33,14 +33,24 @@ func (h *panicOnce) DialHook(next redis.DialHook) redis.DialHook {
 	}
 }
 
-func (*panicOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+// ProcessHook panics in a read of INFO alone, ProcessPipelineHook in one with CONFIG GET.
+func (h *panicOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.panicOutsideSetUp()
+		return next(ctx, cmd)
+	}
+}
 
 func (h *panicOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if !h.inSetUp && h.armed.CompareAndSwap(true, false) {
-			panic("runtime error: makeslice: len out of range")
-		}
+		h.panicOutsideSetUp()
 		return next(ctx, cmds)
+	}
+}
+
+func (h *panicOnce) panicOutsideSetUp() {
+	if !h.inSetUp && h.armed.CompareAndSwap(true, false) {
+		panic("runtime error: makeslice: len out of range")
 	}
 }
 
@@ -49,14 +59,19 @@ type panickingConn struct{ net.Conn }
 func (panickingConn) Read([]byte) (int, error) { panic("runtime error: makeslice: len out of range") }
 
 // A read that panics is that node's error, and the node answers the next query: nothing stays
-// in flight, for one node (read on the caller's goroutine) or several (read by workers).
+// in flight, for one node (read on the caller's goroutine) or several (read by workers), with
+// INFO alone or in a pipeline with CONFIG GET.
 func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 	servers := redistest.StartMany(t, 2, redistest.Options{})
 	for _, c := range []struct {
 		nodes   []*redistest.Server
 		inSetUp bool
-	}{{servers[:1], false}, {servers, false}, {servers[:1], true}, {servers, true}} {
+		// withConfig reads CONFIG GET too, in a pipeline with INFO; without, INFO goes alone.
+		withConfig bool
+	}{{servers[:1], false, false}, {servers, false, false}, {servers[:1], true, false}, {servers, true, false},
+		{servers[:1], false, true}, {servers, false, true}} {
 		nodes := c.nodes
+		request := Request{Sections: []string{"persistence"}, RewriteTrigger: c.withConfig, Fresh: true}
 		var configured []nodeinfo.Node
 		for i, s := range nodes {
 			configured = append(configured, nodeinfo.Node{Name: string(rune('a' + i)), Address: s.Addr, Network: "tcp", Dial: s.Addr})
@@ -73,7 +88,7 @@ func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 		hook.armed.Store(true)
 		everyNode.topology.clients[0].redis().AddHook(hook)
 
-		first := pool.Read(context.Background(), everyNode, Request{Sections: []string{"persistence"}, Fresh: true})
+		first := pool.Read(context.Background(), everyNode, request)
 		if first[0].Err == nil || first[0].Err.Kind != nodeinfo.KindPanic || first[0].Err.Detail != "runtime error: makeslice: len out of range" {
 			t.Fatalf("%d nodes, in set-up %v: the panicking node read %+v, want its panic as an %s error", len(nodes), c.inSetUp, first[0], nodeinfo.KindPanic)
 		}
@@ -84,7 +99,7 @@ func TestANodeWhoseReadPanickedAnswersTheNextQuery(t *testing.T) {
 		}
 		// Bounded by the caller, not by a timed assertion: a stuck flight fails this read.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		again := pool.Read(ctx, everyNode, Request{Sections: []string{"persistence"}, Fresh: true})
+		again := pool.Read(ctx, everyNode, request)
 		cancel()
 		for _, r := range again {
 			if enabled, _ := r.Info.Int("aof_enabled"); r.Err != nil || enabled != 1 {
