@@ -81,6 +81,12 @@ soak:
 bench-fleet:
 	go test -tags realredis ./tests/fleet -run '^$$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000 $(FLEET_ARGS)
 
+# The same contenders (not redis_exporter) on 1,000 to 10,000 nodes served by farm processes
+# replaying a recording of a real redis-server (docs/benchmarks.md). Extra flags as for bench-fleet.
+.PHONY: bench-fleet-farm
+bench-fleet-farm:
+	go test -tags realredis ./tests/fleet -run '^$$' -bench Fleet -benchtime 1x -timeout 60m -fleet.farm -fleet.sizes=1000,2000,5000,10000 $(FLEET_ARGS)
+
 # Runs every fuzz target for FUZZTIME each (their seed corpora already run in test-go); make test
 # fuzzes each for 10 s, docs/robustness.md has the figures of a long run. E.g. `make fuzz FUZZTIME=10m`.
 FUZZTIME ?= 30s

@@ -48,15 +48,19 @@ type barePoller struct {
 
 func newBarePoller(f *fleet, concurrency int) *barePoller {
 	p := &barePoller{concurrency: concurrency}
-	for _, s := range f.servers {
-		options := s.ClientOptions()
-		options.Protocol = 2
-		options.DisableIdentity = true
-		options.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
-		options.PoolSize = 1
-		options.MaxRetries = -1
-		options.ContextTimeoutEnabled = true
-		options.DialTimeout, options.ReadTimeout, options.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	for _, addr := range f.addrs {
+		options := &redis.Options{
+			Addr:                     addr,
+			Protocol:                 2,
+			DisableIdentity:          true,
+			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+			PoolSize:                 1,
+			MaxRetries:               -1,
+			ContextTimeoutEnabled:    true,
+			DialTimeout:              2 * time.Second,
+			ReadTimeout:              2 * time.Second,
+			WriteTimeout:             2 * time.Second,
+		}
 		p.clients = append(p.clients, redis.NewClient(options))
 	}
 	return p
@@ -84,8 +88,9 @@ func (p *barePoller) close() {
 }
 
 // cardSections is what the plugin's card query reads (pkg/plugin cardRequest). The plugin also
-// sends CONFIG GET auto-aof-rewrite-* in the same pipeline, at most once a minute per node.
-var cardSections = []string{"persistence", "replication"}
+// sends CONFIG GET auto-aof-rewrite-*, save and appendfsync in the same pipeline, at most once a
+// minute per node.
+var cardSections = []string{"server", "persistence", "replication"}
 
 // ---- plugin: QueryData over the plugin protocol ----
 
@@ -142,9 +147,9 @@ func buildPlugin(dir, rev string) (binary, source string, err error) {
 // pluginJSONData is the data source's jsonData. coalesceWindowMs nil leaves it out, i.e. the
 // default window; older plugin code ignores the key.
 func pluginJSONData(f *fleet, concurrency int, coalesceWindowMs *int) ([]byte, error) {
-	nodes := make([]map[string]string, len(f.servers))
-	for i, s := range f.servers {
-		nodes[i] = map[string]string{"address": s.Addr}
+	nodes := make([]map[string]string, len(f.addrs))
+	for i, addr := range f.addrs {
+		nodes[i] = map[string]string{"address": addr}
 	}
 	settings := map[string]any{"nodes": nodes, "maxConcurrency": concurrency}
 	if coalesceWindowMs != nil {
@@ -154,7 +159,7 @@ func pluginJSONData(f *fleet, concurrency int, coalesceWindowMs *int) ([]byte, e
 }
 
 func newPluginPoller(binary string, f *fleet, jsonData []byte, queries int) (*pluginPoller, error) {
-	p := &pluginPoller{nodes: len(f.servers), queries: queries, stderr: redistest.NewLogTail(64 << 10)}
+	p := &pluginPoller{nodes: len(f.addrs), queries: queries, stderr: redistest.NewLogTail(64 << 10)}
 	host, err := pluginhost.Start(binary, p.stderr, io.Discard)
 	if err != nil {
 		return nil, fmt.Errorf("%w; plugin stderr:\n%s", err, p.stderr)
@@ -412,8 +417,8 @@ func newExporterPoller(binary, closedAddr string, f *fleet, concurrency int) (*e
 			Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, IdleConnTimeout: time.Hour},
 		},
 	}
-	for _, s := range f.servers {
-		p.targets = append(p.targets, p.base+"/scrape?target="+url.QueryEscape("redis://"+s.Addr))
+	for _, addr := range f.addrs {
+		p.targets = append(p.targets, p.base+"/scrape?target="+url.QueryEscape("redis://"+addr))
 	}
 	p.cmd = exec.Command(binary, exporterFlags(binary, listen, closedAddr)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs

@@ -18,4 +18,9 @@
 //	go test ./tests/fleet -run '^$' -bench Fleet -benchtime 1x -timeout 60m -fleet.sizes=1,10,100,1000
 //
 // docs/benchmarks.md ("Fleet: 1 to 1,000 nodes") has the flags, the figures and what they mean.
+//
+// With -fleet.farm (`make bench-fleet-farm`, 1,000 to 10,000 nodes) the nodes are ports of farm
+// processes (./farm) replaying what a real redis-server, recorded at the start of the run,
+// answered to the very requests the contenders send; docs/benchmarks.md ("Fleet: 1,000 to 10,000
+// nodes on a farm") says how that differs from real servers.
 package fleet

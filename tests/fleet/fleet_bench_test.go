@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -36,6 +38,8 @@ var (
 		"comma-separated contenders to run (bare, plugin, plugin-concurrent, redis_exporter); empty: all")
 	flagPluginRev = flag.String("fleet.plugin-rev", "",
 		"build the plugin from this git revision (e.g. HEAD) instead of the working tree")
+	flagFarm = flag.Bool("fleet.farm", false,
+		"poll ports of farm processes replaying a recording of a real redis-server instead of real servers (bare, plugin, plugin-concurrent; sizes of 1,000 to 10,000)")
 	flagExporter = flag.String("fleet.exporter", "",
 		"redis_exporter binary to use; empty: ~/.cache/persistwatch/tools/redis_exporter-"+exporterVersion+", built with go install if missing")
 )
@@ -63,6 +67,9 @@ type row struct {
 	connections  int64
 	infoPerPoll  float64
 	infoNodePoll float64
+	// The farm's figures beside the contender's (-fleet.farm only).
+	farmCPUPerPoll time.Duration
+	farmPeakRSSMB  float64
 }
 
 // fleetRow is one fleet size's own figures.
@@ -70,6 +77,7 @@ type fleetRow struct {
 	nodes               int
 	start               time.Duration
 	rssIdleMB, rssEndMB float64
+	farms               int // farm processes serving the nodes; 0 for real servers
 }
 
 // BenchmarkFleet polls fleets of real redis-server processes (AOF on) with every contender, one
@@ -80,13 +88,25 @@ func BenchmarkFleet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	only := *flagContenders
+	if *flagFarm && only == "" {
+		only = "bare,plugin,plugin-concurrent" // the exporter's requests are not recorded
+	}
 	selected := func(key string) bool {
-		return *flagContenders == "" || slices.Contains(strings.Split(*flagContenders, ","), key)
+		return only == "" || slices.Contains(strings.Split(only, ","), key)
 	}
 	concurrency := *flagConcurrency
+	// Every node costs a socket in the contender and in the server; children inherit the limit.
+	fdLimit, err := raiseFdLimit()
+	if err != nil {
+		b.Fatalf("raising the open files limit: %v", err)
+	}
+	if *flagFarm && selected("redis_exporter") {
+		b.Fatal("-fleet.farm: redis_exporter cannot poll a farm, whose recording holds only the plugin's and bare's requests")
+	}
 
 	var pluginBinary, pluginSource string
-	if selected("plugin") || selected("plugin-concurrent") {
+	if selected("plugin") || selected("plugin-concurrent") || *flagFarm { // the farm records the plugin
 		if pluginBinary, pluginSource, err = buildPlugin(b.TempDir(), *flagPluginRev); err != nil {
 			b.Fatal(err)
 		}
@@ -134,8 +154,12 @@ func BenchmarkFleet(b *testing.B) {
 
 	var rows []row
 	var fleets []fleetRow
-	header := fmt.Sprintf("fleet benchmark: %d CPUs, %s, %s, plugin from the %s, redis_exporter %s (%s), maxConcurrency %d, %d warm-up polls, load %s",
-		runtime.NumCPU(), runtime.Version(), redisVersion(), pluginSource, exporterVersion, exporterSource, concurrency, *flagWarmUp, loadAverage())
+	exporter := ""
+	if selected("redis_exporter") {
+		exporter = fmt.Sprintf(", redis_exporter %s (%s)", exporterVersion, exporterSource)
+	}
+	header := fmt.Sprintf("fleet benchmark: %d CPUs, %s, %s, plugin from the %s%s, maxConcurrency %d, %d warm-up polls, load %s",
+		runtime.NumCPU(), runtime.Version(), redisVersion(), pluginSource, exporter, concurrency, *flagWarmUp, loadAverage())
 	if exporterErr != nil {
 		header += fmt.Sprintf("; redis_exporter unavailable: %v", exporterErr)
 	}
@@ -144,20 +168,60 @@ func BenchmarkFleet(b *testing.B) {
 		fmt.Println("redis_exporter flags:", strings.Join(exporterFlags(exporterPath, "127.0.0.1:<free port>", closedAddr), " "))
 	}
 
+	var farmBinary, recording string
+	if *flagFarm {
+		dir := b.TempDir()
+		if farmBinary, err = buildFarm(dir); err != nil {
+			b.Fatal(err)
+		}
+		recording = filepath.Join(dir, "recording.json")
+		server := redistest.Start(b, redistest.Options{})
+		said, err := record(pluginBinary, recording, server, concurrency)
+		if err != nil {
+			b.Fatal(err)
+		}
+		server.Stop(b)
+		ephemeral, err := ephemeralLow()
+		if err != nil {
+			b.Fatal(err)
+		}
+		fmt.Printf("farm mode: %s; open files limit %d; farms listen on ports %d-%d, below the ephemeral range (from %d), one loopback address per farm process\n",
+			said, fdLimit, farmPortLow, ephemeral-1, ephemeral)
+	}
+
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
 			began := time.Now()
-			servers := redistest.StartMany(b, n, redistest.Options{})
-			fr := fleetRow{nodes: n, start: time.Since(began)}
-			f, err := newFleet(servers)
-			if err != nil {
-				b.Fatal(err)
+			var f *fleet
+			var fr fleetRow
+			if *flagFarm {
+				ephemeral, err := ephemeralLow()
+				if err != nil {
+					b.Fatal(err)
+				}
+				plan, err := planFarm(n, fdLimit, ephemeral)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if plan.why != "" {
+					fmt.Printf("nodes=%d: %d farm processes of %d nodes each, because %s\n", n, plan.processes, plan.perProcess, plan.why)
+				}
+				if f, err = newFarmFleet(farmBinary, recording, plan, n); err != nil {
+					b.Fatal(err)
+				}
+				fr = fleetRow{nodes: n, start: time.Since(began), farms: plan.processes}
+			} else {
+				servers := redistest.StartMany(b, n, redistest.Options{})
+				fr = fleetRow{nodes: n, start: time.Since(began)}
+				if f, err = newFleet(servers); err != nil {
+					b.Fatal(err)
+				}
 			}
 			b.Cleanup(f.close)
 			if fr.rssIdleMB, err = f.rssAnonMB(); err != nil {
 				b.Fatal(err)
 			}
-			fmt.Printf("nodes=%d: started in %.1f s, fleet RssAnon %.0f MB, load %s\n", n, fr.start.Seconds(), fr.rssIdleMB, loadAverage())
+			fmt.Printf("nodes=%d: started in %.1f s, fleet RssAnon %.0f MB (%s), load %s\n", n, fr.start.Seconds(), fr.rssIdleMB, fleetKind(fr), loadAverage())
 			for _, c := range contenders {
 				if !selected(c.key) {
 					continue
@@ -192,7 +256,10 @@ func BenchmarkFleet(b *testing.B) {
 // snapshots of the servers' counters, and reports.
 func runContender(b *testing.B, f *fleet, c contender) row {
 	if c.name == "bare" {
-		// The bare fan-out runs in this process: start its peak afresh.
+		// The bare fan-out runs in this process: start its peak afresh, from the harness's live
+		// heap alone (what earlier contenders left behind is collected and returned first).
+		runtime.GC()
+		debug.FreeOSMemory()
 		if err := resetPeakRSS(os.Getpid()); err != nil {
 			b.Logf("cannot reset this process's peak RSS (%v): bare's figure includes the harness's peak", err)
 		}
@@ -233,6 +300,15 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 	if err != nil {
 		b.Fatal(err)
 	}
+	for _, farm := range f.serving {
+		if err := resetPeakRSS(farm); err != nil {
+			b.Fatalf("farm pid %d: %v", farm, err)
+		}
+	}
+	farmCPUBefore, err := sumCPU(f.serving)
+	if err != nil {
+		b.Fatal(err)
+	}
 	polls := c.polls * b.N
 	latencies := make([]time.Duration, 0, polls)
 	b.ResetTimer()
@@ -248,6 +324,14 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 	if err != nil {
 		b.Fatal(err)
 	}
+	farmCPUAfter, err := sumCPU(f.serving)
+	if err != nil {
+		b.Fatal(err)
+	}
+	farmPeakKB, err := sumStatusKB(f.serving, "VmHWM")
+	if err != nil {
+		b.Fatal(err)
+	}
 	after, err := f.snapshot()
 	if err != nil {
 		b.Fatal(err)
@@ -258,14 +342,16 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 	}
 	d := f.delta(before, after)
 	r := row{
-		nodes: len(f.servers), contender: c.name, polls: polls,
+		nodes: len(f.addrs), contender: c.name, polls: polls,
 		p50: percentile(latencies, 50), p99: percentile(latencies, 99),
-		cpuPerPoll:  (cpuAfter - cpuBefore) / time.Duration(polls),
-		peakRSSMB:   float64(peakKB) / 1024,
-		connections: d.connections,
-		infoPerPoll: float64(d.infoCalls) / float64(polls),
+		cpuPerPoll:     (cpuAfter - cpuBefore) / time.Duration(polls),
+		peakRSSMB:      float64(peakKB) / 1024,
+		connections:    d.connections,
+		infoPerPoll:    float64(d.infoCalls) / float64(polls),
+		farmCPUPerPoll: (farmCPUAfter - farmCPUBefore) / time.Duration(polls),
+		farmPeakRSSMB:  float64(farmPeakKB) / 1024,
 	}
-	r.infoNodePoll = r.infoPerPoll / float64(len(f.servers))
+	r.infoNodePoll = r.infoPerPoll / float64(len(f.addrs))
 	b.ReportMetric(ms(r.p50), "p50-ms")
 	b.ReportMetric(ms(r.p99), "p99-ms")
 	b.ReportMetric(ms(r.cpuPerPoll), "cpu-ms/poll")
@@ -273,7 +359,32 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 	b.ReportMetric(float64(r.connections), "conns-opened")
 	b.ReportMetric(r.infoPerPoll, "info/poll")
 	b.ReportMetric(r.infoNodePoll, "info/node/poll")
+	if len(f.serving) > 0 {
+		b.ReportMetric(ms(r.farmCPUPerPoll), "farm-cpu-ms/poll")
+		b.ReportMetric(r.farmPeakRSSMB, "farm-peak-rss-MB")
+	}
 	return r
+}
+
+// sumCPU is the CPU time of the processes, summed.
+func sumCPU(pids []int) (time.Duration, error) {
+	var sum time.Duration
+	for _, pid := range pids {
+		cpu, err := procCPU(pid)
+		if err != nil {
+			return 0, fmt.Errorf("pid %d: %w", pid, err)
+		}
+		sum += cpu
+	}
+	return sum, nil
+}
+
+// fleetKind says what served the nodes.
+func fleetKind(fr fleetRow) string {
+	if fr.farms > 0 {
+		return fmt.Sprintf("%d farm processes", fr.farms)
+	}
+	return "one redis-server per node"
 }
 
 // tableHead starts a markdown table, a blank line away from what came before.
@@ -305,6 +416,10 @@ func printTable(w io.Writer, rows []row, fleets []fleetRow, nodes int) {
 		fmt.Fprintf(w, "| %d | %s | %d | %.2f | %.2f | %s | %.2f | %.1f | %d | %.1f | %.2f |\n",
 			r.nodes, r.contender, r.polls, ms(r.p50), ms(r.p99), ratio, ms(r.cpuPerPoll), r.peakRSSMB, r.connections, r.infoPerPoll, r.infoNodePoll)
 	}
+	if *flagFarm {
+		printFarmTables(w, rows, fleets, nodes)
+		return
+	}
 	tableHead(w,
 		"| nodes | start s | fleet RssAnon MB, idle | fleet RssAnon MB, at the end | per server MB |",
 		"| ----: | ------: | ---------------------: | ---------------------------: | ------------: |")
@@ -313,6 +428,27 @@ func printTable(w io.Writer, rows []row, fleets []fleetRow, nodes int) {
 			continue
 		}
 		fmt.Fprintf(w, "| %d | %.1f | %.0f | %.0f | %.2f |\n", f.nodes, f.start.Seconds(), f.rssIdleMB, f.rssEndMB, f.rssEndMB/float64(f.nodes))
+	}
+	fmt.Fprintln(w)
+}
+
+// printFarmTables writes what the farm processes cost beside each contender, and their memory.
+func printFarmTables(w io.Writer, rows []row, fleets []fleetRow, nodes int) {
+	tableHead(w,
+		"| nodes | contender | farm CPU ms/poll | farm peak RSS MB |",
+		"| ----: | --------- | ---------------: | ---------------: |")
+	for _, r := range rows {
+		if nodes == 0 || r.nodes == nodes {
+			fmt.Fprintf(w, "| %d | %s | %.2f | %.1f |\n", r.nodes, r.contender, ms(r.farmCPUPerPoll), r.farmPeakRSSMB)
+		}
+	}
+	tableHead(w,
+		"| nodes | farm processes | start s | farm RssAnon MB, idle | farm RssAnon MB, at the end | per node kB |",
+		"| ----: | -------------: | ------: | --------------------: | --------------------------: | ----------: |")
+	for _, f := range fleets {
+		if nodes == 0 || f.nodes == nodes {
+			fmt.Fprintf(w, "| %d | %d | %.1f | %.0f | %.0f | %.1f |\n", f.nodes, f.farms, f.start.Seconds(), f.rssIdleMB, f.rssEndMB, f.rssEndMB*1024/float64(f.nodes))
+		}
 	}
 	fmt.Fprintln(w)
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 )
@@ -139,4 +140,28 @@ func touchMemory(size int) {
 		memory[i] = 1
 	}
 	runtime.KeepAlive(memory)
+}
+
+func TestPlanFarm(t *testing.T) {
+	// 1,000 nodes fit one process.
+	plan, err := planFarm(1000, 20000, 32768)
+	if err != nil || plan.processes != 1 || plan.perProcess != 1000 || plan.why != "" {
+		t.Errorf("1,000 nodes: %+v, %v; want one process, no reason", plan, err)
+	}
+	// 10,000 nodes need 20,000 fds plus spares: two processes of 5,000, bound by fds.
+	plan, err = planFarm(10000, 20000, 32768)
+	if err != nil || plan.processes != 2 || plan.perProcess != 5000 || !strings.Contains(plan.why, "fds") {
+		t.Errorf("10,000 nodes: %+v, %v; want two processes of 5,000, bound by fds", plan, err)
+	}
+	if plan.portHigh != 32767 {
+		t.Errorf("ports up to %d, want up to 32767, below the ephemeral range", plan.portHigh)
+	}
+	// A low ephemeral range bounds a process's share by ports instead.
+	plan, err = planFarm(5000, 20000, farmPortLow+2000)
+	if err != nil || plan.processes != 3 || !strings.Contains(plan.why, "ports") {
+		t.Errorf("5,000 nodes, 2,000 ports: %+v, %v; want three processes, bound by ports", plan, err)
+	}
+	if _, err := planFarm(10, 20000, farmPortLow); err == nil {
+		t.Error("an ephemeral range starting at the farm's lowest port left room for a farm")
+	}
 }

@@ -188,82 +188,100 @@ func parseCounters(text string) (counters, error) {
 	return counters{}, fmt.Errorf("cmdstat_info %q has no calls=", stat)
 }
 
-// fleet is the started servers plus one measuring connection per server, opened before any
-// measurement so that it never counts as a connection opened by a contender.
+// fleet is the nodes the contenders poll (their addresses) and where their figures come from:
+// real servers (newFleet) or farm processes replaying a recording (newFarmFleet).
 type fleet struct {
-	servers []*redistest.Server
-	meters  []*redis.Client
+	addrs []string
+	// counts sums what the nodes have seen so far: connections accepted, INFO calls served.
+	counts func() (counters, error)
+	// ownInfo is the INFO calls one counts call itself makes the nodes serve.
+	ownInfo int64
+	// rssAnon sums the private resident memory of the processes serving the nodes, in kB.
+	rssAnon func() (int64, error)
+	// serving are the processes serving all the nodes, measured (CPU, peak RSS) beside each
+	// contender: the farm's; nil for real servers, one process per node.
+	serving []int
+	close   func()
 }
 
+// newFleet is a fleet of real servers plus one measuring connection per server, opened before any
+// measurement so that it never counts as a connection opened by a contender.
 func newFleet(servers []*redistest.Server) (*fleet, error) {
-	f := &fleet{servers: servers}
+	var meters []*redis.Client
+	closeMeters := func() {
+		for _, m := range meters {
+			_ = m.Close()
+		}
+	}
+	f := &fleet{ownInfo: int64(len(servers)), close: closeMeters}
 	for _, s := range servers {
+		f.addrs = append(f.addrs, s.Addr)
 		options := s.ClientOptions()
 		options.PoolSize = 1
 		options.MaxRetries = -1
 		options.Protocol = 2
 		options.ConnMaxIdleTime = -1 // never closed and reopened while measuring
 		options.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
-		f.meters = append(f.meters, redis.NewClient(options))
+		meters = append(meters, redis.NewClient(options))
 	}
 	err := fanOut(context.Background(), len(servers), 16, func(ctx context.Context, i int) error {
-		return f.meters[i].Ping(ctx).Err()
+		return meters[i].Ping(ctx).Err()
 	})
 	if err != nil {
-		f.close()
+		closeMeters()
 		return nil, err
+	}
+	// Every server's own counters. It costs every server one INFO of its own; that INFO is not in
+	// its own reply (a command's stats are counted after it has run) but is in the next
+	// snapshot's, which delta takes out (ownInfo).
+	f.counts = func() (counters, error) {
+		var connections, infoCalls atomic.Int64
+		err := fanOut(context.Background(), len(servers), 16, func(ctx context.Context, i int) error {
+			text, err := meters[i].Info(ctx, "stats", "commandstats").Result()
+			if err != nil {
+				return fmt.Errorf("%s: %w", servers[i].Addr, err)
+			}
+			c, err := parseCounters(text)
+			if err != nil {
+				return fmt.Errorf("%s: %w", servers[i].Addr, err)
+			}
+			connections.Add(c.connections)
+			infoCalls.Add(c.infoCalls)
+			return nil
+		})
+		return counters{connections: connections.Load(), infoCalls: infoCalls.Load()}, err
+	}
+	// Each server's private memory (RssAnon) is what it costs; the binary's pages (RssFile) are
+	// shared between them and left out.
+	f.rssAnon = func() (int64, error) {
+		var kb int64
+		for _, s := range servers {
+			n, err := procStatusKB(s.Pid, "RssAnon")
+			if err != nil {
+				return 0, fmt.Errorf("redis-server pid %d: %w", s.Pid, err)
+			}
+			kb += n
+		}
+		return kb, nil
 	}
 	return f, nil
 }
 
-func (f *fleet) close() {
-	for _, m := range f.meters {
-		_ = m.Close()
-	}
-}
+// snapshot sums the nodes' counters.
+func (f *fleet) snapshot() (counters, error) { return f.counts() }
 
-// snapshot sums the servers' counters. It costs every server one INFO of its own; that INFO is
-// not in its own reply (a command's stats are counted after it has run) but is in the next
-// snapshot's, which delta takes out.
-func (f *fleet) snapshot() (counters, error) {
-	var connections, infoCalls atomic.Int64
-	err := fanOut(context.Background(), len(f.servers), 16, func(ctx context.Context, i int) error {
-		text, err := f.meters[i].Info(ctx, "stats", "commandstats").Result()
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.servers[i].Addr, err)
-		}
-		c, err := parseCounters(text)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.servers[i].Addr, err)
-		}
-		connections.Add(c.connections)
-		infoCalls.Add(c.infoCalls)
-		return nil
-	})
-	return counters{connections: connections.Load(), infoCalls: infoCalls.Load()}, err
-}
-
-// delta is what happened between two snapshots, less the earlier snapshot's own INFO (one per
-// server).
+// delta is what happened between two snapshots, less the earlier snapshot's own INFO calls.
 func (f *fleet) delta(before, after counters) counters {
 	return counters{
 		connections: after.connections - before.connections,
-		infoCalls:   after.infoCalls - before.infoCalls - int64(len(f.servers)),
+		infoCalls:   after.infoCalls - before.infoCalls - f.ownInfo,
 	}
 }
 
-// rssAnonMB sums the servers' private resident memory (RssAnon): what each extra server costs.
-// The binary's pages (RssFile) are shared between them and left out.
+// rssAnonMB is rssAnon in MB.
 func (f *fleet) rssAnonMB() (float64, error) {
-	var kb int64
-	for _, s := range f.servers {
-		n, err := procStatusKB(s.Pid, "RssAnon")
-		if err != nil {
-			return 0, fmt.Errorf("redis-server pid %d: %w", s.Pid, err)
-		}
-		kb += n
-	}
-	return float64(kb) / 1024, nil
+	kb, err := f.rssAnon()
+	return float64(kb) / 1024, err
 }
 
 // fanOut calls fn(i) for i in [0, n) on at most limit goroutines and returns the first error.
