@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/measure"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
@@ -259,7 +260,7 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 	d := f.delta(before, after)
 	r := row{
 		nodes: len(f.servers), contender: c.name, polls: polls,
-		p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+		p50: measure.Percentile(latencies, 50), p99: measure.Percentile(latencies, 99),
 		cpuPerPoll:  (cpuAfter - cpuBefore) / time.Duration(polls),
 		peakRSSMB:   float64(peakKB) / 1024,
 		connections: d.connections,
