@@ -1,5 +1,5 @@
 // Package measure holds the measuring helpers the benchmarks share: a process's CPU time from
-// /proc and nearest-rank percentiles.
+// /proc, nearest-rank percentiles and the machine's load.
 package measure
 
 import (
@@ -59,4 +59,18 @@ func Percentile(samples []time.Duration, p float64) time.Duration {
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
 	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
 	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+// LoadAverage is the 1, 5 and 15 minute load averages from /proc/loadavg, for the header of a
+// benchmark's results: other work on the machine moves every figure.
+func LoadAverage() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) < 3 {
+		return "?"
+	}
+	return strings.Join(fields[:3], " ")
 }

@@ -136,7 +136,7 @@ func BenchmarkFleet(b *testing.B) {
 	var rows []row
 	var fleets []fleetRow
 	header := fmt.Sprintf("fleet benchmark: %d CPUs, %s, %s, plugin from the %s, redis_exporter %s (%s), maxConcurrency %d, %d warm-up polls, load %s",
-		runtime.NumCPU(), runtime.Version(), redisVersion(), pluginSource, exporterVersion, exporterSource, concurrency, *flagWarmUp, loadAverage())
+		runtime.NumCPU(), runtime.Version(), redisVersion(), pluginSource, exporterVersion, exporterSource, concurrency, *flagWarmUp, measure.LoadAverage())
 	if exporterErr != nil {
 		header += fmt.Sprintf("; redis_exporter unavailable: %v", exporterErr)
 	}
@@ -158,7 +158,7 @@ func BenchmarkFleet(b *testing.B) {
 			if fr.rssIdleMB, err = f.rssAnonMB(); err != nil {
 				b.Fatal(err)
 			}
-			fmt.Printf("nodes=%d: started in %.1f s, fleet RssAnon %.0f MB, load %s\n", n, fr.start.Seconds(), fr.rssIdleMB, loadAverage())
+			fmt.Printf("nodes=%d: started in %.1f s, fleet RssAnon %.0f MB, load %s\n", n, fr.start.Seconds(), fr.rssIdleMB, measure.LoadAverage())
 			for _, c := range contenders {
 				if !selected(c.key) {
 					continue
@@ -330,18 +330,6 @@ func redisVersion() string {
 		}
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	fields := strings.Fields(string(raw))
-	if len(fields) < 3 {
-		return "?"
-	}
-	return strings.Join(fields[:3], " ")
 }
 
 // TestSnapshotCountsOnlyTheContender checks the counting against two real servers: the
