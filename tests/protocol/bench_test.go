@@ -337,7 +337,7 @@ func profileCardQueries(b *testing.B, card *benchKind, pc backend.PluginContext,
 		queries <- n
 	}()
 	url := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", port, *flagBenchProfileSeconds)
-	response, err := http.Get(url) //nolint:gosec,noctx // the benchmark's own plugin on loopback
+	response, err := http.Get(url)
 	var profile []byte
 	if err == nil {
 		profile, err = io.ReadAll(response.Body)
