@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -203,17 +204,22 @@ type DataSource struct {
 	// Grafana's configuration sent with each call, such as its secure SOCKS proxy settings.
 	SecureSocksProxy bool
 	GrafanaConfig    map[string]string
+	// JSONData holds further jsonData keys, such as coalesceWindowMs.
+	JSONData map[string]any
 }
 
 // PluginContext is what Grafana sends with every call for this data source.
 func (d DataSource) PluginContext() backend.PluginContext {
 	settings := map[string]any{"nodes": d.Nodes, "connectTimeoutMs": 2000, "readTimeoutMs": 2000}
+	for key, value := range d.JSONData {
+		settings[key] = value
+	}
 	if d.SecureSocksProxy {
 		settings["enableSecureSocksProxy"] = true
 	}
 	jsonData, err := json.Marshal(settings)
 	if err != nil {
-		panic(err) // a slice of plain structs always marshals
+		panic(err) // plain structs and the test's own values always marshal
 	}
 	secure := map[string]string{}
 	if d.Password != "" {
@@ -228,4 +234,20 @@ func (d DataSource) PluginContext() backend.PluginContext {
 			DecryptedSecureJSONData: secure, Updated: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		},
 	}
+}
+
+// Build compiles the main package in dir (the plugin's pkg/, or a test's own plugin) into binary
+// with `go build` and the given flags, such as -race.
+func Build(dir, binary string, flags ...string) error {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("the go tool is needed to build %s: %w", dir, err)
+	}
+	args := append(append([]string{"build", "-o", binary}, flags...), ".")
+	cmd := exec.Command(goTool, args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
+	}
+	return nil
 }

@@ -168,7 +168,9 @@ func ClosedAddr(tb testing.TB) string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(bound.(*syscall.SockaddrInet4).Port))
 }
 
-func freePort() (int, error) {
+// FreePort is a 127.0.0.1 port free at the moment of asking, for a server the test starts
+// itself; another process may take it before, so the start should retry on a clash.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("finding a free port: %w", err)
@@ -183,7 +185,7 @@ const clusterBusOffset = 10000
 
 // freeClusterPort finds a free port whose bus port is free too (and still
 // a port). Both are released again, so the race with other processes is
-// the same as freePort's, and launch retries it the same way.
+// the same as FreePort's, and launch retries it the same way.
 func freeClusterPort() (int, error) {
 	for range 50 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -304,7 +306,7 @@ func serverArgs(opts Options, port int, dir string) []string {
 
 // launch makes one start attempt. retry reports a lost race for the port.
 func launch(tb testing.TB, bin, baseDir string, opts Options, spec launchSpec) (_ *Server, retry bool, _ error) {
-	pickPort := freePort
+	pickPort := FreePort
 	if spec.clusterBus {
 		pickPort = freeClusterPort
 	}

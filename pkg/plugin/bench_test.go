@@ -14,8 +14,10 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
@@ -268,10 +270,11 @@ func benchCardReadings(b *testing.B) []nodeinfo.Reading {
 	return readings
 }
 
-// BenchmarkInfoParseCardReply parses a real `INFO persistence replication` reply: no I/O.
+// BenchmarkInfoParseCardReply parses a real reply to the card query's INFO sections (server,
+// persistence, replication): no I/O.
 func BenchmarkInfoParseCardReply(b *testing.B) {
 	client := benchClient(b, benchServers(b, 1)[0])
-	text, err := client.Info(context.Background(), "persistence", "replication").Result()
+	text, err := client.Info(context.Background(), cardRequest.Sections...).Result()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -294,6 +297,82 @@ func BenchmarkCardRulesAndFrame(b *testing.B) {
 	for range b.N {
 		if frames := cardFrames(nil, models.Query{}, readings); frames[0].Rows() != 1 {
 			b.Fatal("no card row")
+		}
+	}
+	meter.report(b)
+}
+
+// The benchmarks below split one card query into stages, each on its own input made once
+// beforehand, so that each measures that stage alone: the rules, the frame, the Arrow encoding
+// the SDK does before the response leaves the plugin, and Grafana's decoding of it. The read and
+// the parse are BenchmarkPoolReadCard1Node (which includes the parse) and BenchmarkInfoParseCardReply.
+
+// BenchmarkCardRules applies the card's rules to a reading taken once: no frame.
+func BenchmarkCardRules(b *testing.B) {
+	readings := benchCardReadings(b)
+	b.ReportAllocs()
+	meter := startCPUMeter(b, nil)
+	for range b.N {
+		if cards := evaluate(readings); cards[0].Card.Status == "" {
+			b.Fatal("no status")
+		}
+	}
+	meter.report(b)
+}
+
+// BenchmarkCardFrame builds the card frame from cards judged once: no rules.
+func BenchmarkCardFrame(b *testing.B) {
+	cards := evaluate(benchCardReadings(b))
+	b.ReportAllocs()
+	meter := startCPUMeter(b, nil)
+	for range b.N {
+		if frame := frames.Card(cards); frame.Rows() != 1 {
+			b.Fatal("no card row")
+		}
+	}
+	meter.report(b)
+}
+
+// benchCardResponse is one card query's response, refId A, as QueryData returns it.
+func benchCardResponse(b *testing.B) *backend.QueryDataResponse {
+	b.Helper()
+	response := backend.NewQueryDataResponse()
+	response.Responses["A"] = backend.DataResponse{Frames: cardFrames(nil, models.Query{}, benchCardReadings(b))}
+	return response
+}
+
+// BenchmarkCardEncode is what the SDK does with the card query's response before it leaves the
+// plugin: the frames to Arrow, in the protobuf message (not its serialization, which gRPC does).
+func BenchmarkCardEncode(b *testing.B) {
+	response := benchCardResponse(b)
+	b.ReportAllocs()
+	meter := startCPUMeter(b, nil)
+	for range b.N {
+		encoded, err := backend.ToProto().QueryDataResponse(backend.DataFrameFormat_ARROW, response)
+		if err != nil || len(encoded.Responses["A"].Frames) != 1 {
+			b.Fatalf("encoding: %v", err)
+		}
+	}
+	meter.report(b)
+	encoded, err := backend.ToProto().QueryDataResponse(backend.DataFrameFormat_ARROW, response)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(proto.Size(encoded)), "response-bytes")
+}
+
+// BenchmarkCardDecode is Grafana's side: the card query's response message back to frames.
+func BenchmarkCardDecode(b *testing.B) {
+	encoded, err := backend.ToProto().QueryDataResponse(backend.DataFrameFormat_ARROW, benchCardResponse(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	meter := startCPUMeter(b, nil)
+	for range b.N {
+		decoded, err := backend.FromProto().QueryDataResponse(encoded)
+		if err != nil || decoded.Responses["A"].Frames[0].Rows() != 1 {
+			b.Fatalf("decoding: %v", err)
 		}
 	}
 	meter.report(b)

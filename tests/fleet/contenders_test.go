@@ -136,10 +136,8 @@ func buildPlugin(dir, rev string) (binary, source string, err error) {
 		}
 		pkgDir, source = filepath.Join(tree, "pkg"), "commit "+strings.TrimSpace(string(commit))
 	}
-	cmd := exec.Command("go", "build", "-o", binary, ".")
-	cmd.Dir = pkgDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("go build the plugin (%s): %v\n%s", source, err, out)
+	if err := pluginhost.Build(pkgDir, binary); err != nil {
+		return "", "", fmt.Errorf("building the plugin (%s): %w", source, err)
 	}
 	return binary, source, nil
 }
@@ -400,7 +398,7 @@ type exporterPoller struct {
 }
 
 func newExporterPoller(binary, closedAddr string, f *fleet, concurrency int) (*exporterPoller, error) {
-	port, err := freePort()
+	port, err := redistest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -486,13 +484,4 @@ func (p *exporterPoller) close() {
 	p.client.CloseIdleConnections()
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/measure"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/settings"
 )
@@ -159,7 +160,7 @@ func BenchmarkFleet(b *testing.B) {
 		exporter = fmt.Sprintf(", redis_exporter %s (%s)", exporterVersion, exporterSource)
 	}
 	header := fmt.Sprintf("fleet benchmark: %d CPUs, %s, %s, plugin from the %s%s, maxConcurrency %d, %d warm-up polls, load %s",
-		runtime.NumCPU(), runtime.Version(), redisVersion(), pluginSource, exporter, concurrency, *flagWarmUp, loadAverage())
+		runtime.NumCPU(), runtime.Version(), redisVersion(), pluginSource, exporter, concurrency, *flagWarmUp, measure.LoadAverage())
 	if exporterErr != nil {
 		header += fmt.Sprintf("; redis_exporter unavailable: %v", exporterErr)
 	}
@@ -221,7 +222,7 @@ func BenchmarkFleet(b *testing.B) {
 			if fr.rssIdleMB, err = f.rssAnonMB(); err != nil {
 				b.Fatal(err)
 			}
-			fmt.Printf("nodes=%d: started in %.1f s, fleet RssAnon %.0f MB (%s), load %s\n", n, fr.start.Seconds(), fr.rssIdleMB, fleetKind(fr), loadAverage())
+			fmt.Printf("nodes=%d: started in %.1f s, fleet RssAnon %.0f MB (%s), load %s\n", n, fr.start.Seconds(), fr.rssIdleMB, fleetKind(fr), measure.LoadAverage())
 			for _, c := range contenders {
 				if !selected(c.key) {
 					continue
@@ -343,7 +344,7 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 	d := f.delta(before, after)
 	r := row{
 		nodes: len(f.addrs), contender: c.name, polls: polls,
-		p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+		p50: measure.Percentile(latencies, 50), p99: measure.Percentile(latencies, 99),
 		cpuPerPoll:     (cpuAfter - cpuBefore) / time.Duration(polls),
 		peakRSSMB:      float64(peakKB) / 1024,
 		connections:    d.connections,
@@ -370,7 +371,7 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 func sumCPU(pids []int) (time.Duration, error) {
 	var sum time.Duration
 	for _, pid := range pids {
-		cpu, err := procCPU(pid)
+		cpu, err := measure.ProcCPU(pid)
 		if err != nil {
 			return 0, fmt.Errorf("pid %d: %w", pid, err)
 		}
@@ -465,18 +466,6 @@ func redisVersion() string {
 		}
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	fields := strings.Fields(string(raw))
-	if len(fields) < 3 {
-		return "?"
-	}
-	return strings.Join(fields[:3], " ")
 }
 
 // TestSnapshotCountsOnlyTheContender checks the counting against two real servers: the

@@ -7,28 +7,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/persistwatch/redis-persistence-datasource/internal/measure"
 )
 
 // Tests of the measuring helpers: they run in `go test ./tests/fleet` (and so in make test);
 // the benchmark itself does not.
 
-func TestParseProcStatCPU(t *testing.T) {
-	// A command name with a space and a parenthesis, as /proc prints it; utime 250 and stime 75
-	// ticks are fields 14 and 15.
+func TestParseProcStatPPidState(t *testing.T) {
+	// A command name with a space and a parenthesis, as /proc prints it.
 	stat := "4242 (gpx (x) y) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 75 0 0 20 0 12 0 99 123456 789 18446744073709551615\n"
-	got, err := parseProcStatCPU(stat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := 3250 * time.Millisecond; got != want {
-		t.Errorf("CPU %v, want %v", got, want)
-	}
 	ppid, state, err := parseProcStatPPidState(stat)
 	if err != nil || ppid != 1 || state != "S" {
 		t.Errorf("ppid %d state %q err %v, want 1 S", ppid, state, err)
-	}
-	if _, err := parseProcStatCPU("4242 (short) S 1 2"); err == nil {
-		t.Error("a short stat line parsed")
 	}
 }
 
@@ -56,7 +47,7 @@ func TestProcFiguresOfThisProcess(t *testing.T) {
 		}
 	}
 	t.Logf("%d spins", spins)
-	fromStat, err := procCPU(os.Getpid())
+	fromStat, err := measure.ProcCPU(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,24 +91,6 @@ func TestParseCounters(t *testing.T) {
 	}
 	if _, err := parseCounters("cmdstat_info:calls=1\r\n"); err == nil {
 		t.Error("a reply without total_connections_received parsed")
-	}
-}
-
-func TestPercentile(t *testing.T) {
-	var samples []time.Duration
-	for i := 100; i >= 1; i-- {
-		samples = append(samples, time.Duration(i)*time.Millisecond)
-	}
-	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond, 1: time.Millisecond} {
-		if got := percentile(samples, p); got != want {
-			t.Errorf("p%v = %v, want %v", p, got, want)
-		}
-	}
-	if got := percentile(samples[:3], 99); got != 100*time.Millisecond {
-		t.Errorf("p99 of 3 samples = %v, want the largest", got)
-	}
-	if samples[0] != 100*time.Millisecond {
-		t.Error("percentile sorted its input in place")
 	}
 }
 

@@ -3,10 +3,8 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,47 +15,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/measure"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
 
-// Measuring helpers: /proc figures of a process, the servers' own counters, percentiles.
-
-// userHZ is the unit of utime and stime in /proc/<pid>/stat: USER_HZ, 100 on every Linux ABI Go
-// supports (the kernel converts its internal HZ to it).
-const userHZ = 100
-
-// procCPU is the CPU time (user + system, every thread, exited threads included) of a process
-// from /proc/<pid>/stat. Its resolution is 1/userHZ, 10 ms.
-func procCPU(pid int) (time.Duration, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	return parseProcStatCPU(string(raw))
-}
-
-// parseProcStatCPU reads utime and stime (fields 14 and 15) of a /proc/<pid>/stat line. The
-// command name (field 2) is in parentheses and may itself hold spaces and parentheses, so the
-// fields are counted from the last ')'.
-func parseProcStatCPU(stat string) (time.Duration, error) {
-	end := strings.LastIndexByte(stat, ')')
-	if end < 0 {
-		return 0, fmt.Errorf("no command name in /proc stat %q", stat)
-	}
-	fields := strings.Fields(stat[end+1:]) // fields[0] is field 3, the state
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("/proc stat has %d fields after the name, want at least 13: %q", len(fields), stat)
-	}
-	var ticks int64
-	for _, f := range fields[11:13] {
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc stat utime/stime %q: %w", f, err)
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / userHZ, nil
-}
+// Measuring helpers: /proc figures of a process, the servers' own counters (CPU time and
+// percentiles are in internal/measure).
 
 // parseProcStatPPidState returns the parent pid (field 4) and state (field 3).
 func parseProcStatPPidState(stat string) (ppid int, state string, err error) {
@@ -82,12 +45,12 @@ func selfCPU() (time.Duration, error) {
 	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano()), nil
 }
 
-// processCPU is procCPU for another process and getrusage for this one (pid 0 or our own).
+// processCPU is measure.ProcCPU for another process and getrusage for this one (pid 0 or our own).
 func processCPU(pid int) (time.Duration, error) {
 	if pid == 0 || pid == os.Getpid() {
 		return selfCPU()
 	}
-	return procCPU(pid)
+	return measure.ProcCPU(pid)
 }
 
 // procStatusKB reads one "Key:   123 kB" line of /proc/<pid>/status (VmHWM, VmRSS, RssAnon...).
@@ -316,17 +279,6 @@ func fanOut(ctx context.Context, n, limit int, fn func(ctx context.Context, i in
 	}
 	wg.Wait()
 	return first
-}
-
-// percentile is the nearest-rank percentile of the samples (p in (0, 100]).
-func percentile(samples []time.Duration, p float64) time.Duration {
-	if len(samples) == 0 {
-		return 0
-	}
-	sorted := append([]time.Duration(nil), samples...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	return sorted[min(max(rank, 1), len(sorted))-1]
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

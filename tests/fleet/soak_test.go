@@ -22,6 +22,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/measure"
 	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 )
@@ -107,7 +108,7 @@ func BenchmarkSoak(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	profilePort, err := freePort()
+	profilePort, err := redistest.FreePort()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -342,7 +343,7 @@ chaos:
 	<-sampled
 
 	latencyMu.Lock()
-	p50, p99 := percentile(latencies, 50), percentile(latencies, 99)
+	p50, p99 := measure.Percentile(latencies, 50), measure.Percentile(latencies, 99)
 	latencyMu.Unlock()
 	w := bufio.NewWriter(os.Stdout)
 	fmt.Fprintf(w, "\nsoak: %d nodes (%d flapping: %d SIGKILL, %d SIGSTOP), %d card queries of %d random nodes each by %d workers in %s, no coalescing window, plugin from %s\n",

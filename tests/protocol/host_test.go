@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -323,19 +322,19 @@ func TestPluginOverGRPC(t *testing.T) {
 // buildPlugin compiles ./pkg the way the release build does, with -race when this test has it.
 func buildPlugin(t *testing.T) string {
 	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go tool is needed to build the plugin: %v", err)
-	}
-	binary := filepath.Join(t.TempDir(), executable)
-	args := []string{"build", "-o", binary}
+	var flags []string
 	if raceEnabled {
-		args = append(args, "-race")
+		flags = append(flags, "-race")
 	}
-	cmd := exec.Command(goTool, append(args, ".")...)
-	cmd.Dir = "../../pkg" // the plugin's main package
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(cmd.Args[1:], " "), err, out)
+	return buildBinary(t, "../../pkg", flags...) // the plugin's main package
+}
+
+// buildBinary builds the main package in dir into a temporary directory.
+func buildBinary(tb testing.TB, dir string, flags ...string) string {
+	tb.Helper()
+	binary := filepath.Join(tb.TempDir(), executable)
+	if err := pluginhost.Build(dir, binary, flags...); err != nil {
+		tb.Fatal(err)
 	}
 	return binary
 }
