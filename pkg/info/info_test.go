@@ -1,6 +1,7 @@
 package info
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -117,7 +118,7 @@ func TestParseRealRedis70Reply(t *testing.T) {
 }
 
 // FuzzParse checks the parser's promises on any input: no panic, every field has a key without
-// colon or CR, the first-colon rule holds, and lookups agree with Fields.
+// colon or CR, the first-colon rule holds, and lookups give the first line of each key in Fields.
 func FuzzParse(f *testing.F) {
 	for _, name := range []string{"redis-7.0.15-persistence.txt", "redis-7.0.15-server-memory-persistence-replication.txt"} {
 		raw, err := os.ReadFile("testdata/" + name)
@@ -128,6 +129,12 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		parsed := Parse(text)
+		first := map[string]string{}
+		for _, field := range parsed.Fields() {
+			if _, seen := first[field.Key]; !seen {
+				first[field.Key] = field.Value
+			}
+		}
 		for _, field := range parsed.Fields() {
 			if field.Key == "" {
 				t.Fatalf("empty key in %+v", field)
@@ -138,8 +145,8 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 			got, ok := parsed.String(field.Key)
-			if !ok {
-				t.Fatalf("Fields has %q but String does not", field.Key)
+			if !ok || got != first[field.Key] {
+				t.Fatalf("String(%q) = %q, %v; the first line with that key says %q", field.Key, got, ok, first[field.Key])
 			}
 			if typed := Type(got); typed.Kind == KindInt && float64(typed.Int) != typed.Float {
 				t.Fatalf("int %q has float %g", got, typed.Float)
@@ -178,5 +185,23 @@ func TestParseOfBlankLinesReservesLittle(t *testing.T) {
 	}
 	if _, ok := parsed.String("anything"); ok {
 		t.Error("blank lines gave a field")
+	}
+}
+
+// Every key of a long reply is found, and a key that is not there is not, whatever the index's
+// collisions.
+func TestLookupsOfALongReply(t *testing.T) {
+	var text strings.Builder
+	for n := range 5000 {
+		fmt.Fprintf(&text, "key_%d:%d\r\n", n, n)
+	}
+	parsed := Parse(text.String())
+	for n := range 5000 {
+		if v, ok := parsed.Int(fmt.Sprintf("key_%d", n)); !ok || v != int64(n) {
+			t.Fatalf("key_%d = %d, %v", n, v, ok)
+		}
+	}
+	if _, ok := parsed.String("key_5000"); ok {
+		t.Fatal("found a key the reply does not have")
 	}
 }
