@@ -24,26 +24,21 @@ type Field struct {
 // Info is a parsed INFO reply. Lines keep their order; repeated keys (for example `module:` lines)
 // are all kept in Fields, and the lookups return the first one.
 //
-// It keeps the reply's text and, per line, where the key and value are in it, with a small index
-// of its own: a fleet's poll holds every node's reading at once, so a reading should cost little
-// more than its text, and a lookup no more than a hash and a compare.
+// It keeps the reply's text, the section names and a small hash index of where each key's first
+// line starts: a fleet's poll holds every node's reading at once, so a reading costs little more
+// than its text, and a lookup a hash and a compare. Fields and Section, which the raw table alone
+// asks for, read the text again.
 type Info struct {
 	text     string
-	lines    []line
 	sections []string
-	// slots index the first line of each key by its hash, open addressing: line number + 1, 0 for
-	// an empty slot. Its length is a power of two, at least twice the lines.
+	// slots index the first line of each key by the key's hash, open addressing: the key's offset
+	// in text + 1, 0 for an empty slot. Its length is a power of two, at least twice the keys.
 	slots []uint32
+	keys  int
 }
 
-// line is one key:value line: offsets into the text, and its section's number + 1 (0 before any
-// header).
-type line struct {
-	keyStart, keyEnd, valueStart, valueEnd uint32
-	section                                uint32
-}
-
-// maxSizedLines bounds the room Parse reserves up front; longer replies grow as they parse.
+// maxSizedLines bounds the room Parse reserves up front; longer replies grow the index as they
+// parse.
 const maxSizedLines = 2048
 
 var hashSeed = maphash.MakeSeed()
@@ -52,14 +47,23 @@ var hashSeed = maphash.MakeSeed()
 // it does not understand are skipped, so a server that prints more, fewer or odd lines still
 // yields the fields it did print.
 func Parse(text string) Info {
-	if len(text) > math.MaxUint32 { // far past any reply the node guard lets through
-		text = text[:math.MaxUint32]
+	if len(text) > math.MaxUint32-1 { // far past any reply the node guard lets through
+		text = text[:math.MaxUint32-1]
 	}
-	// Sized from the line count: the card's reply is parsed on every poll, so growing the slice
-	// line by line would cost more than the scan itself. Capped: a reply of nothing but line
-	// breaks must not reserve room for millions of fields (a real INFO has a few hundred).
-	parsed := Info{text: text, lines: make([]line, 0, min(strings.Count(text, "\n")+1, maxSizedLines))}
-	section := uint32(0)
+	// Sized from the line count, so that the card's reply, parsed on every poll, is indexed without
+	// growing. Capped: a reply of nothing but line breaks must not reserve room for millions of
+	// fields (a real INFO has a few hundred).
+	parsed := Info{text: text}
+	parsed.slots = make([]uint32, tableSize(min(strings.Count(text, "\n")+1, maxSizedLines)))
+	scan(text, func(name string) { parsed.sections = append(parsed.sections, name) },
+		func(_, key, _ string, keyAt int) { parsed.add(key, keyAt) })
+	return parsed
+}
+
+// scan calls header for each `# Section` line, with its name lower-cased, and field for each
+// key:value line with its section, key, value and where the key starts in text.
+func scan(text string, header func(name string), field func(section, key, value string, keyAt int)) {
+	section := ""
 	for at := 0; at < len(text); {
 		// Redis ends lines with CRLF; a lone CR or LF also ends a line rather than hiding in a key.
 		// Two IndexByte calls (vectorised) beat one IndexAny (byte by byte) on every reply; the LF
@@ -77,78 +81,95 @@ func Parse(text string) Info {
 			continue
 		}
 		if text[start] == '#' {
-			parsed.sections = append(parsed.sections, strings.ToLower(strings.TrimSpace(text[start+1:stop])))
-			section = uint32(len(parsed.sections))
+			section = strings.ToLower(strings.TrimSpace(text[start+1 : stop]))
+			header(section)
 			continue
 		}
 		colon := strings.IndexByte(text[start:stop], ':')
 		if colon < 0 {
 			continue
 		}
-		keyStart, keyEnd := trimmed(text, start, start+colon)
-		if keyStart == keyEnd {
+		keyAt, key := trimmedKey(text, start, start+colon)
+		if key == "" {
 			continue
 		}
-		parsed.lines = append(parsed.lines, line{uint32(keyStart), uint32(keyEnd), uint32(start + colon + 1), uint32(stop), section})
+		field(section, key, text[start+colon+1:stop], keyAt)
 	}
-	parsed.index()
-	return parsed
 }
 
-// trimmed narrows text[start:end] to its part without surrounding white space.
-func trimmed(text string, start, end int) (int, int) {
-	if start < end && text[start] > ' ' && text[start] < utf8.RuneSelf && text[end-1] > ' ' && text[end-1] < utf8.RuneSelf {
-		return start, end // what Redis prints: nothing to trim
+// trimmedKey is text[start:end] without surrounding white space, and where it starts.
+func trimmedKey(text string, start, end int) (int, string) {
+	raw := text[start:end]
+	if raw != "" && raw[0] > ' ' && raw[0] < utf8.RuneSelf && raw[len(raw)-1] > ' ' && raw[len(raw)-1] < utf8.RuneSelf {
+		return start, raw // what Redis prints: nothing to trim
 	}
-	kept := strings.TrimSpace(text[start:end])
-	if kept == "" {
-		return start, start
+	key := strings.TrimSpace(raw)
+	if key == "" {
+		return start, ""
 	}
-	start += strings.Index(text[start:end], kept)
-	return start, start + len(kept)
+	return start + strings.Index(raw, key), key
 }
 
-func (i *Info) index() {
-	if len(i.lines) == 0 {
-		return
-	}
+func tableSize(keys int) int {
 	size := 8
-	for size < 2*len(i.lines) {
+	for size < 2*keys {
 		size *= 2
 	}
-	i.slots = make([]uint32, size)
-	mask := uint64(size - 1)
-	for n := range i.lines {
-		key := i.key(n)
-		for slot := maphash.String(hashSeed, key) & mask; ; slot = (slot + 1) & mask {
-			if i.slots[slot] == 0 {
-				i.slots[slot] = uint32(n + 1)
-				break
-			}
-			if i.key(int(i.slots[slot]-1)) == key { // a repeated key: the first line keeps it
-				break
-			}
+	return size
+}
+
+// add indexes a key's line unless an earlier line has the key.
+func (i *Info) add(key string, keyAt int) {
+	if 2*(i.keys+1) > len(i.slots) {
+		i.grow()
+	}
+	mask := uint64(len(i.slots) - 1)
+	for slot := maphash.String(hashSeed, key) & mask; ; slot = (slot + 1) & mask {
+		if i.slots[slot] == 0 {
+			i.slots[slot] = uint32(keyAt + 1)
+			i.keys++
+			return
+		}
+		if seen, _ := i.lineAt(int(i.slots[slot] - 1)); seen == key {
+			return
 		}
 	}
 }
 
-func (i Info) key(n int) string { return i.text[i.lines[n].keyStart:i.lines[n].keyEnd] }
-
-func (i Info) field(n int) Field {
-	l := i.lines[n]
-	section := ""
-	if l.section > 0 {
-		section = i.sections[l.section-1]
+// grow doubles the index: only replies of more than maxSizedLines lines get here.
+func (i *Info) grow() {
+	old := i.slots
+	i.slots, i.keys = make([]uint32, 2*len(old)), 0
+	for _, at := range old {
+		if at != 0 {
+			key, _ := i.lineAt(int(at - 1))
+			i.add(key, int(at-1))
+		}
 	}
-	return Field{Section: section, Key: i.key(n), Value: i.text[l.valueStart:l.valueEnd]}
+}
+
+// lineAt reads the key and value of the indexed line whose key starts at keyAt: the key runs to the
+// line's first colon, less trailing white space, and the value from there to the line's end.
+func (i Info) lineAt(keyAt int) (key, value string) {
+	rest := i.text[keyAt:]
+	colon := strings.IndexByte(rest, ':') // an indexed line has one before its end
+	_, key = trimmedKey(rest, 0, colon)
+	value = rest[colon+1:]
+	if end := strings.IndexByte(value, '\n'); end >= 0 {
+		value = value[:end]
+	}
+	if end := strings.IndexByte(value, '\r'); end >= 0 {
+		value = value[:end]
+	}
+	return key, value
 }
 
 // Fields returns every parsed line in reply order.
 func (i Info) Fields() []Field {
-	fields := make([]Field, len(i.lines))
-	for n := range i.lines {
-		fields[n] = i.field(n)
-	}
+	fields := make([]Field, 0, i.keys)
+	scan(i.text, func(string) {}, func(section, key, value string, _ int) {
+		fields = append(fields, Field{Section: section, Key: key, Value: value})
+	})
 	return fields
 }
 
@@ -159,23 +180,23 @@ func (i Info) HasSection(name string) bool { return slices.Contains(i.sections, 
 func (i Info) Section(name string) []Field {
 	name = strings.ToLower(name)
 	var fields []Field
-	for n := range i.lines {
-		if field := i.field(n); field.Section == name {
-			fields = append(fields, field)
+	scan(i.text, func(string) {}, func(section, key, value string, _ int) {
+		if section == name {
+			fields = append(fields, Field{Section: section, Key: key, Value: value})
 		}
-	}
+	})
 	return fields
 }
 
 // String returns a field's raw value; ok is false when the server did not print the key.
 func (i Info) String(key string) (value string, ok bool) {
-	if len(i.slots) == 0 {
+	if i.keys == 0 {
 		return "", false
 	}
 	mask := uint64(len(i.slots) - 1)
 	for slot := maphash.String(hashSeed, key) & mask; i.slots[slot] != 0; slot = (slot + 1) & mask {
-		if n := int(i.slots[slot] - 1); i.key(n) == key {
-			return i.text[i.lines[n].valueStart:i.lines[n].valueEnd], true
+		if found, value := i.lineAt(int(i.slots[slot] - 1)); found == key {
+			return value, true
 		}
 	}
 	return "", false

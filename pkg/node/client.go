@@ -31,6 +31,9 @@ type client struct {
 	flights *flight.Group[Request, nodeinfo.Reading]
 }
 
+// readBufferSize is each connection's read buffer.
+const readBufferSize = 2 << 10
+
 func clientOptions(s settings.Settings, n nodeinfo.Node, budget time.Duration) *redis.Options {
 	options := &redis.Options{
 		Network:               n.Network,
@@ -55,10 +58,11 @@ func clientOptions(s settings.Settings, n nodeinfo.Node, budget time.Duration) *
 		PipelinePoolSize: -1,
 		PoolTimeout:      budget,
 		MinIdleConns:     0,
-		// go-redis sizes both buffers at 32 KiB: 64 MB for a thousand nodes. Our commands are a
-		// line and our replies a few KiB (a longer reply is read straight through).
-		ReadBufferSize:  8 << 10,
-		WriteBufferSize: 1 << 10,
+		// go-redis sizes both buffers at 32 KiB: 640 MB for ten thousand nodes, held while idle.
+		// Our commands are a line, and a card's reply (INFO server persistence replication) is
+		// under 2 KiB on Redis 7.0; a longer reply costs one more read, not more memory.
+		ReadBufferSize:  readBufferSize,
+		WriteBufferSize: 512,
 	}
 	var tlsConfig *tls.Config
 	if s.TLS.Enabled || n.TLS {

@@ -106,8 +106,8 @@ func BenchmarkGuardOnA220KiBInfo(b *testing.B) {
 	b.SetBytes(int64(len(reply)))
 	for b.Loop() {
 		var g respGuard
-		for start := 0; start < len(reply); start += 8 << 10 { // go-redis's read buffer
-			if _, err := g.feed(reply[start:min(start+8<<10, len(reply))]); err != nil {
+		for start := 0; start < len(reply); start += readBufferSize { // what one read brings
+			if _, err := g.feed(reply[start:min(start+readBufferSize, len(reply))]); err != nil {
 				b.Fatal(err)
 			}
 		}
