@@ -55,6 +55,8 @@ func newBarePoller(f *fleet, concurrency int) *barePoller {
 			DisableIdentity:          true,
 			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 			PoolSize:                 1,
+			ReadBufferSize:           2 << 10, // the plugin's buffer sizes, not go-redis's 32 + 32 KiB
+			WriteBufferSize:          512,
 			MaxRetries:               -1,
 			ContextTimeoutEnabled:    true,
 			DialTimeout:              2 * time.Second,
