@@ -42,12 +42,14 @@ func benchServers(b *testing.B, n int) []*redistest.Server {
 }
 
 // benchClient is a go-redis client configured like the plugin's node clients (RESP2, no identity
-// handshake, one connection, no retries, context deadlines), connected before the timer starts.
+// handshake, one connection with the same buffer sizes, no retries, context deadlines), connected
+// before the timer starts.
 func benchClient(b *testing.B, server *redistest.Server) *redis.Client {
 	b.Helper()
 	options := server.ClientOptions()
 	options.Protocol = 2
 	options.PoolSize = 1
+	options.ReadBufferSize, options.WriteBufferSize = 2<<10, 512
 	options.MaxRetries = -1
 	options.ContextTimeoutEnabled = true
 	client := redis.NewClient(options)
