@@ -69,6 +69,8 @@ func classifyKind(err error) nodeinfo.Kind {
 			return nodeinfo.KindClientCert
 		}
 		return nodeinfo.KindTLS
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return nodeinfo.KindOutOfFiles
 	case errors.As(err, &dnsErr):
 		return nodeinfo.KindDNS
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):

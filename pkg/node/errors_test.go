@@ -39,6 +39,7 @@ func TestClassify(t *testing.T) {
 		want nodeinfo.Kind
 	}{
 		{"nothing listens", dialFailure(syscall.ECONNREFUSED), nodeinfo.KindRefused},
+		{"no file descriptor left", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", syscall.EMFILE)}, nodeinfo.KindOutOfFiles},
 		{"socket file missing", dialFailure(syscall.ENOENT), nodeinfo.KindRefused},
 		{"host unreachable", dialFailure(syscall.EHOSTUNREACH), nodeinfo.KindRefused},
 		{"dial timeout", &net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}, nodeinfo.KindTimeout},

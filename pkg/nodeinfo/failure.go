@@ -29,6 +29,7 @@ const (
 	KindOversized   Kind = "oversized"    // a reply over the limits of guard.go
 	KindProtocol    Kind = "protocol"     // a reply that is not RESP
 	KindPanic       Kind = "internal"     // reading the node panicked; the plugin carried on
+	KindOutOfFiles  Kind = "out_of_files" // the plugin process has no file descriptor left for a connection
 	KindUnknown     Kind = "error"
 
 	// Through Grafana's secure SOCKS proxy.
@@ -87,6 +88,8 @@ func (e *Failure) Hint() string {
 		return "check that the address is a Redis server and the TLS switch; the next query reconnects"
 	case KindPanic:
 		return "please report this with the plugin log; the next query reads the node again"
+	case KindOutOfFiles:
+		return "the plugin holds as many connections as its open-files limit allows (one per node): raise Grafana's limit (LimitNOFILE) above the node count plus 100, or split the nodes over data sources"
 	}
 	return "see the Redis server log"
 }
