@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,8 @@ var (
 		"build the plugin from this git revision (e.g. HEAD) instead of the working tree")
 	flagFarm = flag.Bool("fleet.farm", false,
 		"poll ports of farm processes replaying a recording of a real redis-server instead of real servers (bare, plugin, plugin-concurrent; sizes of 1,000 to 10,000)")
+	flagServerHz = flag.Int("fleet.server-hz", 1,
+		"each redis-server's hz: an idle server runs its timer hz times a second, and at the default 10 a thousand idle servers take two CPUs")
 	flagExporter = flag.String("fleet.exporter", "",
 		"redis_exporter binary to use; empty: ~/.cache/persistwatch/tools/redis_exporter-"+exporterVersion+", built with go install if missing")
 )
@@ -212,7 +215,7 @@ func BenchmarkFleet(b *testing.B) {
 				}
 				fr = fleetRow{nodes: n, start: time.Since(began), farms: plan.processes}
 			} else {
-				servers := redistest.StartMany(b, n, redistest.Options{})
+				servers := redistest.StartMany(b, n, redistest.Options{ExtraArgs: []string{"--hz", strconv.Itoa(*flagServerHz)}})
 				fr = fleetRow{nodes: n, start: time.Since(began)}
 				if f, err = newFleet(servers); err != nil {
 					b.Fatal(err)
