@@ -32,7 +32,7 @@ var (
 	flagConcurrentPolls = flag.Int("fleet.concurrent-polls", 10,
 		"timed polls of the plugin-N-concurrent contender (each poll is -fleet.concurrent-queries queries)")
 	flagConcurrentEvery = flag.Duration("fleet.concurrent-every", settings.DefaultCoalesceWindow+100*time.Millisecond,
-		"start the polls of plugin-N-concurrent this far apart (warm-up included), so that each poll falls in a new coalescing window")
+		"start each poll of plugin-N-concurrent this long after the last one ended (warm-up included), so that each falls in a new coalescing window")
 	flagConcurrentQueries = flag.Int("fleet.concurrent-queries", 50, "QueryData calls at once in each poll of plugin-N-concurrent")
 	flagConcurrency       = flag.Int("fleet.concurrency", settings.DefaultMaxConcurrency,
 		"nodes read at once by every contender (the plugin's maxConcurrency)")
@@ -42,6 +42,8 @@ var (
 		"build the plugin from this git revision (e.g. HEAD) instead of the working tree")
 	flagFarm = flag.Bool("fleet.farm", false,
 		"poll ports of farm processes replaying a recording of a real redis-server instead of real servers (bare, plugin, plugin-concurrent; sizes of 1,000 to 10,000)")
+	flagSettle = flag.Duration("fleet.settle", 3*time.Minute,
+		"after starting a fleet, wait up to this long for CPU pressure (/proc/pressure/cpu avg10) to fall under 10%: a thousand servers writing their first AOF files keep the CPUs busy for a while")
 	flagServerHz = flag.Int("fleet.server-hz", 1,
 		"each redis-server's hz: an idle server runs its timer hz times a second, and at the default 10 a thousand idle servers take two CPUs")
 	flagExporter = flag.String("fleet.exporter", "",
@@ -56,7 +58,7 @@ type contender struct {
 	name  string
 	key   string // for -fleet.contenders
 	polls int
-	every time.Duration // if set, polls start at least this far apart (the wait is not timed)
+	every time.Duration // if set, a poll starts at least this long after the last one ended (the wait is not timed)
 	start func(b *testing.B, f *fleet) (poller, error)
 }
 
@@ -222,6 +224,11 @@ func BenchmarkFleet(b *testing.B) {
 				}
 			}
 			b.Cleanup(f.close)
+			if waited, err := settle(*flagSettle); err != nil {
+				b.Fatal(err)
+			} else if waited > 0 {
+				fmt.Printf("nodes=%d: waited %.0f s for the CPUs to settle after the start\n", n, waited.Seconds())
+			}
 			if fr.rssIdleMB, err = f.rssAnonMB(); err != nil {
 				b.Fatal(err)
 			}
@@ -273,19 +280,19 @@ func runContender(b *testing.B, f *fleet, c contender) row {
 		b.Fatal(err)
 	}
 	defer p.close()
-	var lastStart time.Time
+	var lastEnd time.Time
 	pollOnce := func() (time.Duration, error) {
 		if c.every > 0 {
 			b.StopTimer()
-			time.Sleep(time.Until(lastStart.Add(c.every)))
+			time.Sleep(time.Until(lastEnd.Add(c.every)))
 			b.StartTimer()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), pollTimeout)
 		defer cancel()
 		began := time.Now()
-		lastStart = began
 		err := p.poll(ctx)
-		return time.Since(began), err
+		lastEnd = time.Now()
+		return lastEnd.Sub(began), err
 	}
 	for i := range *flagWarmUp {
 		if _, err := pollOnce(); err != nil {

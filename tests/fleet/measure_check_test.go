@@ -138,3 +138,13 @@ func TestPlanFarm(t *testing.T) {
 		t.Error("an ephemeral range starting at the farm's lowest port left room for a farm")
 	}
 }
+
+func TestCPUPressure(t *testing.T) {
+	text := "some avg10=98.64 avg60=98.56 avg300=85.20 total=1290893906\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+	if got, err := cpuPressure(text); err != nil || got != 98.64 {
+		t.Fatalf("cpuPressure = %v, %v; want 98.64", got, err)
+	}
+	if _, err := cpuPressure("full avg10=1.00\n"); err == nil {
+		t.Fatal("a text without a some line read as a pressure")
+	}
+}

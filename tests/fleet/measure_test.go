@@ -294,3 +294,41 @@ func parseSizes(list string) ([]int, error) {
 	}
 	return sizes, nil
 }
+
+// settle waits, up to limit, until the CPUs have been under 10% pressure over the last 10 s, and
+// returns how long it waited. A kernel without pressure stall information is not waited for.
+func settle(limit time.Duration) (time.Duration, error) {
+	began := time.Now()
+	for {
+		raw, err := os.ReadFile("/proc/pressure/cpu")
+		if os.IsNotExist(err) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		pressure, err := cpuPressure(string(raw))
+		if err != nil {
+			return 0, err
+		}
+		if pressure < 10 || time.Since(began) >= limit {
+			return time.Since(began), nil
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// cpuPressure reads avg10 of the "some" line of /proc/pressure/cpu: the share of the last 10 s in
+// which some runnable task waited for a CPU.
+func cpuPressure(text string) (float64, error) {
+	for line := range strings.SplitSeq(text, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || fields[0] != "some" {
+			continue
+		}
+		if value, ok := strings.CutPrefix(fields[1], "avg10="); ok {
+			return strconv.ParseFloat(value, 64)
+		}
+	}
+	return 0, fmt.Errorf("no some avg10= in /proc/pressure/cpu: %q", text)
+}
