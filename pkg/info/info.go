@@ -5,9 +5,9 @@ package info
 import (
 	"hash/maphash"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -24,16 +24,16 @@ type Field struct {
 // Info is a parsed INFO reply. Lines keep their order; repeated keys (for example `module:` lines)
 // are all kept in Fields, and the lookups return the first one.
 //
-// It keeps the reply's text, the section names and a small hash index of where each key's first
-// line starts: a fleet's poll holds every node's reading at once, so a reading costs little more
-// than its text, and a lookup a hash and a compare. Fields and Section, which the raw table alone
-// asks for, read the text again.
+// It keeps the reply's text and a small hash index of where each key's first line starts: a
+// fleet's poll holds every node's reading at once, so a reading costs little more than its text,
+// and a lookup a hash and a compare. Fields, Section and HasSection, which only the raw table and
+// tests ask for, read the text again.
 type Info struct {
-	text     string
-	sections []string
+	text string
 	// slots index the first line of each key by the key's hash, open addressing: the key's offset
-	// in text + 1, 0 for an empty slot. Its length is a power of two, at least twice the keys.
-	slots []uint32
+	// in text + 1 in the high 32 bits and its length in the low ones, 0 for an empty slot. Its
+	// length is a power of two, at least twice the keys.
+	slots []uint64
 	keys  int
 }
 
@@ -41,27 +41,30 @@ type Info struct {
 // parse.
 const maxSizedLines = 2048
 
+// maxIndexedText is as far into a reply as offsets reach, far past any reply the node guard lets
+// through; it fits an int on every platform the plugin is built for.
+const maxIndexedText = math.MaxInt32
+
 var hashSeed = maphash.MakeSeed()
 
 // Parse reads an INFO reply. It never fails: blank lines, lines without a colon and anything else
 // it does not understand are skipped, so a server that prints more, fewer or odd lines still
 // yields the fields it did print.
 func Parse(text string) Info {
-	if len(text) > math.MaxUint32-1 { // far past any reply the node guard lets through
-		text = text[:math.MaxUint32-1]
+	if len(text) > maxIndexedText {
+		text = text[:maxIndexedText]
 	}
 	// Sized from the line count, so that the card's reply, parsed on every poll, is indexed without
 	// growing. Capped: a reply of nothing but line breaks must not reserve room for millions of
 	// fields (a real INFO has a few hundred).
 	parsed := Info{text: text}
-	parsed.slots = make([]uint32, tableSize(min(strings.Count(text, "\n")+1, maxSizedLines)))
-	scan(text, func(name string) { parsed.sections = append(parsed.sections, name) },
-		func(_, key, _ string, keyAt int) { parsed.add(key, keyAt) })
+	parsed.slots = make([]uint64, tableSize(min(strings.Count(text, "\n")+1, maxSizedLines)))
+	scan(text, nil, func(_, key, _ string, keyAt int) { parsed.add(key, keyAt) })
 	return parsed
 }
 
-// scan calls header for each `# Section` line, with its name lower-cased, and field for each
-// key:value line with its section, key, value and where the key starts in text.
+// scan calls field for each key:value line with its section (lower-cased; "" before any header),
+// key, value and where the key starts in text. With header nil, section names are not worked out.
 func scan(text string, header func(name string), field func(section, key, value string, keyAt int)) {
 	section := ""
 	for at := 0; at < len(text); {
@@ -81,8 +84,10 @@ func scan(text string, header func(name string), field func(section, key, value 
 			continue
 		}
 		if text[start] == '#' {
-			section = strings.ToLower(strings.TrimSpace(text[start+1 : stop]))
-			header(section)
+			if header != nil {
+				section = strings.ToLower(strings.TrimSpace(text[start+1 : stop]))
+				header(section)
+			}
 			continue
 		}
 		colon := strings.IndexByte(text[start:stop], ':')
@@ -103,11 +108,8 @@ func trimmedKey(text string, start, end int) (int, string) {
 	if raw != "" && raw[0] > ' ' && raw[0] < utf8.RuneSelf && raw[len(raw)-1] > ' ' && raw[len(raw)-1] < utf8.RuneSelf {
 		return start, raw // what Redis prints: nothing to trim
 	}
-	key := strings.TrimSpace(raw)
-	if key == "" {
-		return start, ""
-	}
-	return start + strings.Index(raw, key), key
+	left := strings.TrimLeftFunc(raw, unicode.IsSpace)
+	return start + len(raw) - len(left), strings.TrimRightFunc(left, unicode.IsSpace)
 }
 
 func tableSize(keys int) int {
@@ -118,6 +120,14 @@ func tableSize(keys int) int {
 	return size
 }
 
+func slotOf(keyAt, keyLen int) uint64 { return uint64(keyAt+1)<<32 | uint64(keyLen) }
+
+// keyIn is the key a slot points at.
+func (i Info) keyIn(slot uint64) (key string, keyAt int) {
+	keyAt = int(slot>>32) - 1
+	return i.text[keyAt : keyAt+int(uint32(slot))], keyAt
+}
+
 // add indexes a key's line unless an earlier line has the key.
 func (i *Info) add(key string, keyAt int) {
 	if 2*(i.keys+1) > len(i.slots) {
@@ -126,11 +136,11 @@ func (i *Info) add(key string, keyAt int) {
 	mask := uint64(len(i.slots) - 1)
 	for slot := maphash.String(hashSeed, key) & mask; ; slot = (slot + 1) & mask {
 		if i.slots[slot] == 0 {
-			i.slots[slot] = uint32(keyAt + 1)
+			i.slots[slot] = slotOf(keyAt, len(key))
 			i.keys++
 			return
 		}
-		if seen, _ := i.lineAt(int(i.slots[slot] - 1)); seen == key {
+		if seen, _ := i.keyIn(i.slots[slot]); seen == key {
 			return
 		}
 	}
@@ -139,29 +149,27 @@ func (i *Info) add(key string, keyAt int) {
 // grow doubles the index: only replies of more than maxSizedLines lines get here.
 func (i *Info) grow() {
 	old := i.slots
-	i.slots, i.keys = make([]uint32, 2*len(old)), 0
-	for _, at := range old {
-		if at != 0 {
-			key, _ := i.lineAt(int(at - 1))
-			i.add(key, int(at-1))
+	i.slots, i.keys = make([]uint64, 2*len(old)), 0
+	for _, slot := range old {
+		if slot != 0 {
+			key, keyAt := i.keyIn(slot)
+			i.add(key, keyAt)
 		}
 	}
 }
 
-// lineAt reads the key and value of the indexed line whose key starts at keyAt: the key runs to the
-// line's first colon, less trailing white space, and the value from there to the line's end.
-func (i Info) lineAt(keyAt int) (key, value string) {
-	rest := i.text[keyAt:]
-	colon := strings.IndexByte(rest, ':') // an indexed line has one before its end
-	_, key = trimmedKey(rest, 0, colon)
-	value = rest[colon+1:]
+// valueAfter is the value of the line whose key ends at keyEnd: from the line's first colon on to
+// its end.
+func (i Info) valueAfter(keyEnd int) string {
+	value := i.text[keyEnd:]
+	value = value[strings.IndexByte(value, ':')+1:] // an indexed key has one before its line ends
 	if end := strings.IndexByte(value, '\n'); end >= 0 {
 		value = value[:end]
 	}
 	if end := strings.IndexByte(value, '\r'); end >= 0 {
 		value = value[:end]
 	}
-	return key, value
+	return value
 }
 
 // Fields returns every parsed line in reply order.
@@ -174,7 +182,12 @@ func (i Info) Fields() []Field {
 }
 
 // HasSection reports whether the reply had a `# Name` header (case-insensitive).
-func (i Info) HasSection(name string) bool { return slices.Contains(i.sections, strings.ToLower(name)) }
+func (i Info) HasSection(name string) bool {
+	name = strings.ToLower(name)
+	found := false
+	scan(i.text, func(section string) { found = found || section == name }, func(string, string, string, int) {})
+	return found
+}
 
 // Section returns the lines under one header, in order.
 func (i Info) Section(name string) []Field {
@@ -195,8 +208,8 @@ func (i Info) String(key string) (value string, ok bool) {
 	}
 	mask := uint64(len(i.slots) - 1)
 	for slot := maphash.String(hashSeed, key) & mask; i.slots[slot] != 0; slot = (slot + 1) & mask {
-		if found, value := i.lineAt(int(i.slots[slot] - 1)); found == key {
-			return value, true
+		if found, keyAt := i.keyIn(i.slots[slot]); found == key {
+			return i.valueAfter(keyAt + len(key)), true
 		}
 	}
 	return "", false

@@ -19,8 +19,8 @@ func TestParseSplitsOnTheFirstColonOnly(t *testing.T) {
 
 func TestParseKeepsSectionsAndOrder(t *testing.T) {
 	parsed := Parse("# Persistence\r\naof_enabled:1\r\n\r\n# Replication\r\nrole:master\r\n")
-	if !parsed.HasSection("persistence") || !parsed.HasSection("Replication") {
-		t.Fatalf("sections not recorded: %+v", parsed.sections)
+	if !parsed.HasSection("persistence") || !parsed.HasSection("Replication") || parsed.HasSection("server") {
+		t.Fatal("HasSection does not follow the headers")
 	}
 	persistence := parsed.Section("Persistence")
 	if len(persistence) != 1 || persistence[0].Key != "aof_enabled" {
@@ -172,19 +172,47 @@ func TestValuesRedisCannotPrintKeepTheirType(t *testing.T) {
 	}
 }
 
-// A reply of nothing but line breaks (4 MiB passes the reply guard) reserves no room for millions
-// of fields.
+// A reply of nothing but line breaks or section headers (4 MiB passes the reply guard) reserves
+// no room for millions of fields or sections.
 func TestParseOfBlankLinesReservesLittle(t *testing.T) {
-	text := strings.Repeat("\n", 4<<20)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	parsed := Parse(text)
-	runtime.ReadMemStats(&after)
-	if grown := after.TotalAlloc - before.TotalAlloc; grown > 1<<20 {
-		t.Errorf("parsing 4 MiB of blank lines allocated %d KiB, want under 1 MiB", grown>>10)
+	for _, line := range []string{"\n", "#\n", "# Server\r\n"} {
+		text := strings.Repeat(line, (4<<20)/len(line))
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		parsed := Parse(text)
+		runtime.ReadMemStats(&after)
+		if grown := after.TotalAlloc - before.TotalAlloc; grown > 1<<20 {
+			t.Errorf("parsing 4 MiB of %q allocated %d KiB, want under 1 MiB", line, grown>>10)
+		}
+		if _, ok := parsed.String("anything"); ok {
+			t.Errorf("lines of %q gave a field", line)
+		}
 	}
-	if _, ok := parsed.String("anything"); ok {
-		t.Error("blank lines gave a field")
+}
+
+// A key after white space that is not valid UTF-8 is found where Fields lists it.
+func TestKeyAfterOddWhiteSpace(t *testing.T) {
+	parsed := Parse("\xc2\xa0\xa0\xa0:1\r\n \u00a0aof_enabled :1\r\n")
+	for _, field := range parsed.Fields() {
+		if value, ok := parsed.String(field.Key); !ok || value != field.Value {
+			t.Errorf("Fields lists %q = %q, String gives %q, %v", field.Key, field.Value, value, ok)
+		}
+	}
+	if v, ok := parsed.Int("aof_enabled"); !ok || v != 1 {
+		t.Errorf("aof_enabled = %d, %v", v, ok)
+	}
+}
+
+// Repeated keys after a long value keep the first line's value; each repeat is compared by its
+// key alone, never by scanning that value again.
+func TestRepeatedKeysAfterALongValue(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	parsed := Parse("k:" + long + "\r\n" + strings.Repeat("k:\r\n", 200_000) + "k" + strings.Repeat(" ", 1<<20) + ":y\r\n")
+	if value, ok := parsed.String("k"); !ok || value != long {
+		t.Fatalf("k = %d bytes, %v; want the first line's %d", len(value), ok, len(long))
+	}
+	if n := len(parsed.Fields()); n != 200_002 {
+		t.Fatalf("%d fields, want 200002", n)
 	}
 }
 
