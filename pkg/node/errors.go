@@ -39,6 +39,9 @@ func Classify(err error) *nodeinfo.Failure {
 }
 
 func classifyKind(err error) nodeinfo.Kind {
+	if outOfFiles(err) { // first: the proxy's dial and the name lookup fail this way too
+		return nodeinfo.KindOutOfFiles
+	}
 	if kind, ok := classifyProxy(err); ok {
 		return kind
 	}
@@ -69,8 +72,6 @@ func classifyKind(err error) nodeinfo.Kind {
 			return nodeinfo.KindClientCert
 		}
 		return nodeinfo.KindTLS
-	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return nodeinfo.KindOutOfFiles
 	case errors.As(err, &dnsErr):
 		return nodeinfo.KindDNS
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
@@ -90,6 +91,14 @@ func classifyKind(err error) nodeinfo.Kind {
 		return nodeinfo.KindTLS
 	}
 	return nodeinfo.KindUnknown
+}
+
+// outOfFiles says whether the process (EMFILE) or the host (ENFILE) had no file descriptor left.
+// A failed name lookup carries only the text of its cause.
+func outOfFiles(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.As(err, &dnsErr) && strings.Contains(dnsErr.Err, "too many open files")
 }
 
 // classifyReply reads a Redis error reply. Replies are text by protocol; the prefixes are stable.

@@ -40,6 +40,9 @@ func TestClassify(t *testing.T) {
 	}{
 		{"nothing listens", dialFailure(syscall.ECONNREFUSED), nodeinfo.KindRefused},
 		{"no file descriptor left", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", syscall.EMFILE)}, nodeinfo.KindOutOfFiles},
+		{"no file descriptor left on the host", dialFailure(syscall.ENFILE), nodeinfo.KindOutOfFiles},
+		{"no file descriptor left to dial the proxy", socksFailure(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", syscall.EMFILE)}), nodeinfo.KindOutOfFiles},
+		{"no file descriptor left to look the name up", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "dial udp 10.0.0.53:53: socket: too many open files", Name: "cache-9"}}, nodeinfo.KindOutOfFiles},
 		{"socket file missing", dialFailure(syscall.ENOENT), nodeinfo.KindRefused},
 		{"host unreachable", dialFailure(syscall.EHOSTUNREACH), nodeinfo.KindRefused},
 		{"dial timeout", &net.OpError{Op: "dial", Err: os.ErrDeadlineExceeded}, nodeinfo.KindTimeout},

@@ -89,7 +89,7 @@ func (e *Failure) Hint() string {
 	case KindPanic:
 		return "please report this with the plugin log; the next query reads the node again"
 	case KindOutOfFiles:
-		return "the plugin holds as many connections as its open-files limit allows (one per node of all its data sources): raise Grafana's limit (LimitNOFILE) above that node count plus 100"
+		return "the plugin holds as many connections as its open-files limit allows (one per node of all its data sources): raise Grafana's limit (LimitNOFILE) above that node count plus 100; if the whole host is out of files, raise fs.file-max"
 	}
 	return "see the Redis server log"
 }
