@@ -22,6 +22,7 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/plugin"
 )
 
 // ReadingEnv names the JSON file with the captured reply: {"name", "address", "info"}.
@@ -32,6 +33,7 @@ const ReadingEnv = "FLOOR_PLUGIN_READING"
 var redisDefaultTrigger = nodeinfo.RewriteTrigger{Known: true, Percent: 100, MinSizeBytes: 64 << 20}
 
 func main() {
+	go plugin.TuneGC(context.Background(), os.LookupEnv) // collected as the real plugin is
 	cards, err := capturedCard(os.Getenv(ReadingEnv))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "floorplugin:", err)
