@@ -5,6 +5,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"sort"
 	"strings"
 	"time"
@@ -43,12 +44,8 @@ func record(pluginBinary, path string, server *redistest.Server, concurrency int
 		if err == nil && response.Error != nil {
 			err = response.Error
 		}
-		if err == nil && len(response.Frames) == 1 {
-			if field, _ := response.Frames[0].FieldByName("status"); field != nil && field.Len() == 1 {
-				if status, _ := field.At(0).(string); status != "ok" {
-					err = fmt.Errorf("the recorded node's card status is %q, want ok", status)
-				}
-			}
+		if err == nil {
+			err = cardIsOK(response.Frames)
 		}
 		if err != nil {
 			plugin.close()
@@ -87,4 +84,19 @@ func record(pluginBinary, path string, server *redistest.Server, concurrency int
 	sort.Strings(parts)
 	return fmt.Sprintf("recorded %d request/reply pairs (%s) from %s with AOF on, card status ok; INFO reply %d bytes",
 		len(pairs), strings.Join(parts, ", "), redisVersion(), infoBytes), nil
+}
+
+// cardIsOK wants one card frame with one row whose status is ok.
+func cardIsOK(frames data.Frames) error {
+	if len(frames) != 1 {
+		return fmt.Errorf("the card query answered %d frames, want 1", len(frames))
+	}
+	field, _ := frames[0].FieldByName("status")
+	if field == nil || field.Len() != 1 {
+		return fmt.Errorf("the card frame has no status field of one row")
+	}
+	if status, _ := field.At(0).(string); status != "ok" {
+		return fmt.Errorf("the recorded node's card status is %q, want ok", status)
+	}
+	return nil
 }

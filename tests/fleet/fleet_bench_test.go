@@ -224,10 +224,15 @@ func BenchmarkFleet(b *testing.B) {
 				}
 			}
 			b.Cleanup(f.close)
-			if waited, err := settle(*flagSettle); err != nil {
+			waited, pressure, err := settle(*flagSettle)
+			if err != nil {
 				b.Fatal(err)
-			} else if waited > 0 {
-				fmt.Printf("nodes=%d: waited %.0f s for the CPUs to settle after the start\n", n, waited.Seconds())
+			}
+			switch {
+			case pressure >= 10:
+				fmt.Printf("nodes=%d: the CPUs did not settle: %.0f%% CPU pressure after %.0f s (the idle fleet's own)\n", n, pressure, waited.Seconds())
+			case waited >= time.Second:
+				fmt.Printf("nodes=%d: waited %.0f s for the CPUs to settle (%.0f%% CPU pressure)\n", n, waited.Seconds(), pressure)
 			}
 			if fr.rssIdleMB, err = f.rssAnonMB(); err != nil {
 				b.Fatal(err)

@@ -295,24 +295,24 @@ func parseSizes(list string) ([]int, error) {
 	return sizes, nil
 }
 
-// settle waits, up to limit, until the CPUs have been under 10% pressure over the last 10 s, and
-// returns how long it waited. A kernel without pressure stall information is not waited for.
-func settle(limit time.Duration) (time.Duration, error) {
+// settle waits, up to limit, until the CPUs have been under 10% pressure over the last 10 s. It
+// returns how long it waited and the last pressure read (-1 on a kernel without pressure stall
+// information, which is not waited for).
+func settle(limit time.Duration) (waited time.Duration, pressure float64, err error) {
 	began := time.Now()
 	for {
 		raw, err := os.ReadFile("/proc/pressure/cpu")
 		if os.IsNotExist(err) {
-			return 0, nil
+			return 0, -1, nil
 		}
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		pressure, err := cpuPressure(string(raw))
-		if err != nil {
-			return 0, err
+		if pressure, err = cpuPressure(string(raw)); err != nil {
+			return 0, 0, err
 		}
 		if pressure < 10 || time.Since(began) >= limit {
-			return time.Since(began), nil
+			return time.Since(began), pressure, nil
 		}
 		time.Sleep(2 * time.Second)
 	}
