@@ -33,6 +33,8 @@ var (
 	flagBenchCPUProfile = flag.String("protocol.cpuprofile", "",
 		"after the timed rounds, send card queries back to back and write a CPU profile of the plugin process (the SDK's pprof endpoint) to this file")
 	flagBenchProfileSeconds = flag.Int("protocol.profile-seconds", 10, "length of the -protocol.cpuprofile profile")
+	flagBenchWindowMs       = flag.Int("protocol.coalesce-window-ms", 0,
+		"the data source's coalesceWindowMs: 0 reads the node on every query; 60000 shares one reading, which leaves the Redis round trip out")
 )
 
 // floorReadingEnv is floorplugin.ReadingEnv: the captured reply the same-shape floor serves.
@@ -95,7 +97,7 @@ func BenchmarkProtocol(b *testing.B) {
 	ds := pluginhost.DataSource{
 		ID: 1, UID: "protocol-bench", Name: "Protocol benchmark",
 		Nodes:    []pluginhost.Node{{Name: "bench", Address: server.Addr}},
-		JSONData: map[string]any{"coalesceWindowMs": 0},
+		JSONData: map[string]any{"coalesceWindowMs": *flagBenchWindowMs},
 	}
 	pc := ds.PluginContext()
 	kinds := []*benchKind{
