@@ -62,15 +62,18 @@ func TestTheTunerFollowsTheHeapAcrossCollections(t *testing.T) {
 	})
 	TuneGC(ctx, func(string) (string, bool) { return "", false })
 
-	fleet := make([][]byte, 0, 64)
-	for range 32 {
-		fleet = append(fleet, make([]byte, 1<<20))
+	withFleetHeap := func() int {
+		fleet := make([][]byte, 0, 32)
+		for range 32 {
+			fleet = append(fleet, make([]byte, 1<<20))
+		}
+		target := targetAfterCollections()
+		runtime.KeepAlive(fleet)
+		return target
 	}
-	if got := targetAfterCollections(); got != fleetGCPercent {
+	if got := withFleetHeap(); got != fleetGCPercent {
 		t.Errorf("with 32 MiB live the target is %d, want %d", got, fleetGCPercent)
 	}
-	runtime.KeepAlive(fleet)
-	fleet = nil
 	if got := targetAfterCollections(); got != defaultGCPercent {
 		t.Errorf("after the heap shrank the target is %d, want %d", got, defaultGCPercent)
 	}
