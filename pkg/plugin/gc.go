@@ -30,13 +30,21 @@ func TuneGC(ctx context.Context, lookupEnv func(string) (string, bool)) {
 	if _, set := lookupEnv("GOGC"); set {
 		return
 	}
-	tuner := &gcTuner{ctx: ctx, sample: []metrics.Sample{{Name: liveHeapMetric}}}
+	startGCTuner(ctx, gcThresholds{above: fleetHeapAbove, below: defaultHeapBelow})
+}
+
+// gcThresholds are the live heap sizes at which the target switches.
+type gcThresholds struct{ above, below uint64 }
+
+func startGCTuner(ctx context.Context, at gcThresholds) {
+	tuner := &gcTuner{ctx: ctx, at: at, sample: []metrics.Sample{{Name: liveHeapMetric}}}
 	tuner.look()
 	tuner.arm()
 }
 
 type gcTuner struct {
 	ctx     context.Context
+	at      gcThresholds
 	sample  []metrics.Sample
 	percent int // 0 until the first look
 }
@@ -61,18 +69,18 @@ func (t *gcTuner) look() {
 	if current == 0 {
 		current = defaultGCPercent
 	}
-	if next := gcPercentFor(t.sample[0].Value.Uint64(), current); next != t.percent {
+	if next := t.at.percentFor(t.sample[0].Value.Uint64(), current); next != t.percent {
 		t.percent = next
 		debug.SetGCPercent(next)
 	}
 }
 
-// gcPercentFor is the target for a live heap of that many bytes, given the current one.
-func gcPercentFor(liveBytes uint64, current int) int {
+// percentFor is the target for a live heap of that many bytes, given the current one.
+func (at gcThresholds) percentFor(liveBytes uint64, current int) int {
 	switch {
-	case liveBytes >= fleetHeapAbove:
+	case liveBytes >= at.above:
 		return fleetGCPercent
-	case liveBytes < defaultHeapBelow:
+	case liveBytes < at.below:
 		return defaultGCPercent
 	}
 	return current

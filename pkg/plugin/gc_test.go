@@ -20,7 +20,7 @@ func TestTheCollectorTargetFollowsTheLiveHeap(t *testing.T) {
 		{12 << 20, defaultGCPercent, defaultGCPercent}, // between the two: no switch
 		{12 << 20, fleetGCPercent, fleetGCPercent},
 	} {
-		if got := gcPercentFor(c.live, c.current); got != c.want {
+		if got := (gcThresholds{fleetHeapAbove, defaultHeapBelow}).percentFor(c.live, c.current); got != c.want {
 			t.Errorf("%d MiB live at %d: %d, want %d", c.live>>20, c.current, got, c.want)
 		}
 	}
@@ -51,7 +51,8 @@ func TestGOGCHasTheLastWord(t *testing.T) {
 }
 
 // A heap that grows past the fleet size gets the fleet target at the next collection, and the
-// default again once it has shrunk.
+// default again once it has shrunk. The thresholds sit above what this test binary already
+// holds, whatever the tests before it left.
 func TestTheTunerFollowsTheHeapAcrossCollections(t *testing.T) {
 	before := debug.SetGCPercent(defaultGCPercent)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -60,7 +61,11 @@ func TestTheTunerFollowsTheHeapAcrossCollections(t *testing.T) {
 		runtime.GC() // lets the armed finalizer see the end
 		debug.SetGCPercent(before)
 	})
-	TuneGC(ctx, func(string) (string, bool) { return "", false })
+	runtime.GC()
+	sample := []metrics.Sample{{Name: liveHeapMetric}}
+	metrics.Read(sample)
+	baseline := sample[0].Value.Uint64()
+	startGCTuner(ctx, gcThresholds{above: baseline + 16<<20, below: baseline + 8<<20})
 
 	withFleetHeap := func() int {
 		fleet := make([][]byte, 0, 32)
@@ -72,7 +77,7 @@ func TestTheTunerFollowsTheHeapAcrossCollections(t *testing.T) {
 		return target
 	}
 	if got := withFleetHeap(); got != fleetGCPercent {
-		t.Errorf("with 32 MiB live the target is %d, want %d", got, fleetGCPercent)
+		t.Errorf("with 32 MiB more live the target is %d, want %d", got, fleetGCPercent)
 	}
 	if got := targetAfterCollections(); got != defaultGCPercent {
 		t.Errorf("after the heap shrank the target is %d, want %d", got, defaultGCPercent)
