@@ -67,18 +67,22 @@ func Parse(text string) Info {
 // key, value and where the key starts in text. With header nil, section names are not worked out.
 func scan(text string, header func(name string), field func(section, key, value string, keyAt int)) {
 	section := ""
+	nextLF := -1 // the next '\n' at or after at; len(text) when there is none
 	for at := 0; at < len(text); {
 		// Redis ends lines with CRLF; a lone CR or LF also ends a line rather than hiding in a key.
 		// Two IndexByte calls (vectorised) beat one IndexAny (byte by byte) on every reply; the LF
-		// of a CRLF then ends an empty line, which is skipped.
-		end := strings.IndexByte(text[at:], '\n')
-		if end < 0 {
-			end = len(text) - at
+		// of a CRLF then ends an empty line, which is skipped. The next LF is looked for again only
+		// once passed: a reply of lone CRs would otherwise be scanned to its end for every line.
+		if nextLF < at {
+			nextLF = len(text)
+			if lf := strings.IndexByte(text[at:], '\n'); lf >= 0 {
+				nextLF = at + lf
+			}
 		}
-		if cr := strings.IndexByte(text[at:at+end], '\r'); cr >= 0 {
-			end = cr
+		start, stop := at, nextLF
+		if cr := strings.IndexByte(text[start:stop], '\r'); cr >= 0 {
+			stop = start + cr
 		}
-		start, stop := at, at+end
 		at = min(stop+1, len(text))
 		if start == stop {
 			continue
@@ -162,11 +166,8 @@ func (i *Info) grow() {
 // its end.
 func (i Info) valueAfter(keyEnd int) string {
 	value := i.text[keyEnd:]
-	value = value[strings.IndexByte(value, ':')+1:] // an indexed key has one before its line ends
-	if end := strings.IndexByte(value, '\n'); end >= 0 {
-		value = value[:end]
-	}
-	if end := strings.IndexByte(value, '\r'); end >= 0 {
+	value = value[strings.IndexByte(value, ':')+1:]       // an indexed key has one before its line ends
+	if end := strings.IndexAny(value, "\r\n"); end >= 0 { // stops at the line's end, wherever the next LF is
 		value = value[:end]
 	}
 	return value

@@ -233,3 +233,22 @@ func TestLookupsOfALongReply(t *testing.T) {
 		t.Fatal("found a key the reply does not have")
 	}
 }
+
+// A reply whose lines end in lone CRs (a server that is not Redis) parses line by line, each line
+// read once, like a CRLF one.
+func TestLoneCRLineEnds(t *testing.T) {
+	text := "# Persistence\raof_enabled:1\r" + strings.Repeat("k:v\r", (4<<20)/4) + "last:x"
+	parsed := Parse(text)
+	if v, ok := parsed.Int("aof_enabled"); !ok || v != 1 {
+		t.Errorf("aof_enabled = %d, %v", v, ok)
+	}
+	if v, ok := parsed.String("k"); !ok || v != "v" {
+		t.Errorf("k = %q, %v", v, ok)
+	}
+	if v, ok := parsed.String("last"); !ok || v != "x" {
+		t.Errorf("last = %q, %v", v, ok)
+	}
+	if !parsed.HasSection("persistence") || len(parsed.Section("persistence")) != 2+(4<<20)/4 {
+		t.Error("the lines after a lone-CR header are not under it")
+	}
+}
