@@ -89,7 +89,7 @@ func (e *Failure) Hint() string {
 	case KindPanic:
 		return "please report this with the plugin log; the next query reads the node again"
 	case KindOutOfFiles:
-		return "the plugin holds as many connections as its open-files limit allows (one per node of all its data sources): raise Grafana's limit (LimitNOFILE) above that node count plus 100; if the whole host is out of files, raise fs.file-max"
+		return "the plugin process is out of file descriptors (one connection per node of all this plugin's data sources): raise grafana-server's open-files limit to that many nodes plus 100 (systemd LimitNOFILE, Docker --ulimit nofile) and restart Grafana; \"too many open files in system\" means the host's fs.file-max"
 	}
 	return "see the Redis server log"
 }
