@@ -29,6 +29,10 @@ type cardColumn struct {
 	value     func(NodeCard) any
 }
 
+// identityFields are the card's first columns (node, instance, role); a discovered node's shard
+// and master_name follow them.
+const identityFields = 3
+
 // cardColumns are the card's fields in frame order; shard and master_name are inserted after role
 // for discovered nodes.
 var cardColumns = []cardColumn{
@@ -100,12 +104,12 @@ func addGroupFields(frame *data.Frame, cards []NodeCard) {
 	for i, nc := range cards {
 		shards[i], masters[i] = nc.Node.Shard, nc.Node.MasterName
 	}
-	group := frame.Fields[:3:3] // node, instance, role
+	group := frame.Fields[:identityFields:identityFields]
 	if anyShard {
-		group = append(group, data.NewField("shard", nil, shards))
+		group = append(group, data.NewField(fieldShard, nil, shards))
 	}
 	if anyMaster {
-		group = append(group, data.NewField("master_name", nil, masters))
+		group = append(group, data.NewField(fieldMasterName, nil, masters))
 	}
-	frame.Fields = append(group, frame.Fields[3:]...)
+	frame.Fields = append(group, frame.Fields[identityFields:]...)
 }

@@ -3,6 +3,7 @@ package frames
 import (
 	"flag"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/tsconst"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
@@ -210,6 +212,47 @@ func TestALoadingNodeFiresNoAlert(t *testing.T) {
 		}
 		if (value == nil) != (want == nil) || (value != nil && *value != *want) {
 			t.Errorf("%s of a loading node = %v, want %v", frame.Name, value, want)
+		}
+	}
+}
+
+// The status panel's card: node, the status and whether a rewrite runs now, with the notices.
+func TestSelectedCardFieldsGolden(t *testing.T) {
+	selected := CardFields.Select(Card(cardsOf(fleet(t))), []string{"status", "rewrite_in_progress"})
+	response := backend.DataResponse{Frames: data.Frames{selected}}
+	experimental.CheckGoldenJSONResponse(t, "testdata", "card-selected", &response, *update)
+}
+
+// What a selection may name is what the frames really have: a discovered node's card has every
+// card field, a siblings frame every siblings field.
+func TestFieldSetsNameTheFramesFields(t *testing.T) {
+	if got, want := frameFieldNames(Card(cardsOf(discoveredFleet(t)))), CardFields.Names(); !slices.Equal(got, want) {
+		t.Errorf("card frame fields %v, CardFields %v", got, want)
+	}
+	if err := CardFields.Check(CardFields.Names()); err != nil {
+		t.Errorf("every card field must be selectable: %v", err)
+	}
+	if err := SiblingsFields.Check([]string{"uptime", "status"}); err == nil || !strings.Contains(err.Error(), `field "status" is not in the siblings frame`) {
+		t.Errorf("a card field asked of siblings: %v", err)
+	}
+	if err := CardFields.Check(slices.Repeat([]string{"node"}, len(CardFields.Names())+1)); err == nil {
+		t.Error("more names than the frame has fields must be refused")
+	}
+	static := CardFields.Select(Card(cardsOf(fleet(t))), []string{"shard", "growth"})
+	if got := frameFieldNames(static); !slices.Equal(got, []string{"node", "growth"}) {
+		t.Errorf("shard on a static data source: fields %v, want node and growth", got)
+	}
+}
+
+// The frontend's field pickers offer the same names, in the same order (src/types.ts).
+func TestFrontendListsTheSameFields(t *testing.T) {
+	for name, set := range map[string]FieldSet{"CARD_FIELDS": CardFields, "SIBLINGS_FIELDS": SiblingsFields} {
+		got, err := tsconst.Tuple("../../src/types.ts", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, set.Names()) {
+			t.Errorf("src/types.ts %s %v, backend %v", name, got, set.Names())
 		}
 	}
 }

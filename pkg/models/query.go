@@ -97,6 +97,9 @@ type Query struct {
 	Live bool `json:"live,omitempty"`
 	// LiveIntervalMs is the push interval of a live query; the browser picks the channel from it.
 	LiveIntervalMs int64 `json:"liveIntervalMs,omitempty"`
+	// Fields (card and siblings queries only) keeps just these fields of the frame, besides those
+	// that identify a row; empty means every field. A panel asks for what it shows.
+	Fields []string `json:"fields,omitempty"`
 }
 
 // ParseQuery reads and checks a query's JSON.

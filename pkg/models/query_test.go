@@ -1,12 +1,12 @@
 package models
 
 import (
-	"os"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/persistwatch/redis-persistence-datasource/internal/tsconst"
 )
 
 func TestParseQuery(t *testing.T) {
@@ -36,18 +36,10 @@ func TestParseQueryRejectsWhatItCannotRun(t *testing.T) {
 // The frontend defines the same query types and metrics once on its side (src/types.ts); the two
 // lists must not drift apart.
 func TestFrontendListsTheSameQueryTypesAndMetrics(t *testing.T) {
-	source, err := os.ReadFile("../../src/types.ts")
-	if err != nil {
-		t.Fatal(err)
-	}
 	tsList := func(name string) []string {
-		match := regexp.MustCompile(`export const ` + name + ` = \[([^\]]*)\] as const`).FindSubmatch(source)
-		if match == nil {
-			t.Fatalf("src/types.ts has no %s tuple", name)
-		}
-		var items []string
-		for _, quoted := range regexp.MustCompile(`'([a-z_]+)'`).FindAllSubmatch(match[1], -1) {
-			items = append(items, string(quoted[1]))
+		items, err := tsconst.Tuple("../../src/types.ts", name)
+		if err != nil {
+			t.Fatal(err)
 		}
 		sort.Strings(items)
 		return items

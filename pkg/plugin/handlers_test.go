@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/persistwatch/redis-persistence-datasource/pkg/flight"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
@@ -137,6 +138,48 @@ func TestEachQueryTypeAnswersItsOwnFrames(t *testing.T) {
 	siblings := query(t, ds, "siblings", `{}`)
 	if siblings.Error != nil || len(siblings.Frames) != 1 || siblings.Frames[0].Rows() != 4 {
 		t.Fatalf("siblings: %+v", siblings)
+	}
+}
+
+func fieldNames(frame *data.Frame) string {
+	names := make([]string, len(frame.Fields))
+	for i, field := range frame.Fields {
+		names[i] = field.Name
+	}
+	return strings.Join(names, " ")
+}
+
+// A panel asks for the fields it shows and gets them, in frame order, with the fields that tell
+// the rows apart; a name the frame lacks is the query's error; other answers ignore the selection.
+func TestAFieldSelectionReturnsWhatThePanelShows(t *testing.T) {
+	ds := newDatasource(fourNodes())
+	status := query(t, ds, "card", `{"fields":["rewrite_in_progress","status"]}`)
+	if status.Error != nil || len(status.Frames) != 1 {
+		t.Fatalf("card with fields: %+v", status)
+	}
+	if got, want := fieldNames(status.Frames[0]), "node status rewrite_in_progress"; got != want {
+		t.Errorf("card fields %q, want %q", got, want)
+	}
+	if got := strings.Join(column(t, status.Frames[0], "status"), " "); got != "ok err n/a unreachable" {
+		t.Errorf("card statuses %q, want ok err n/a unreachable", got)
+	}
+	if meta := status.Frames[0].Meta; meta == nil || len(meta.Notices) != 1 || !strings.Contains(meta.Notices[0].Text, "gone") {
+		t.Errorf("a selection must keep the notice of the node that could not be judged; meta %+v", meta)
+	}
+	if whole := query(t, ds, "card", `{}`); len(whole.Frames[0].Fields) != len(frames.CardFields.Names())-2 { // no shard, master_name
+		t.Errorf("a card without a selection has %d fields, want every card field", len(whole.Frames[0].Fields))
+	}
+	siblings := query(t, ds, "siblings", `{"fields":["uptime"]}`)
+	if got, want := fieldNames(siblings.Frames[0]), "node error uptime"; siblings.Error != nil || got != want {
+		t.Errorf("siblings fields %q (%v), want %q", got, siblings.Error, want)
+	}
+	typo := query(t, ds, "card", `{"fields":["stauts"]}`)
+	if typo.Error == nil || typo.Status != backend.StatusBadRequest || !strings.Contains(typo.Error.Error(), `field "stauts" is not in the card frame; its fields are node, instance, role, shard`) {
+		t.Errorf("an unknown field: %+v", typo)
+	}
+	alerting := query(t, ds, "alerting", `{"metric":"node_up","fields":["status"]}`)
+	if alerting.Error != nil || len(alerting.Frames) != 4 || alerting.Frames[0].Fields[0].Name == "node" {
+		t.Errorf("alerting must ignore a field selection: %+v", alerting)
 	}
 }
 

@@ -32,14 +32,17 @@ var (
 type answerHandler struct {
 	request node.Request
 	frames  func(d *Datasource, query models.Query, readings []nodeinfo.Reading) data.Frames
+	// fields is what the query's field selection picks from, in an answer of one frame; nil
+	// where the answer returns its frames whole.
+	fields *frames.FieldSet
 }
 
 var answerHandlers = map[models.Answer]answerHandler{
-	models.AnswerCard:     {cardRequest, cardFrames},
-	models.AnswerGrowth:   {cardRequest, growthFrames},
-	models.AnswerAlerting: {cardRequest, (*Datasource).alertingFrames},
-	models.AnswerRaw:      {cardRequest, rawFrames},
-	models.AnswerSiblings: {siblingsRequest, siblingsFrames},
+	models.AnswerCard:     {cardRequest, cardFrames, &frames.CardFields},
+	models.AnswerGrowth:   {cardRequest, growthFrames, nil},
+	models.AnswerAlerting: {cardRequest, (*Datasource).alertingFrames, nil},
+	models.AnswerRaw:      {cardRequest, rawFrames, nil},
+	models.AnswerSiblings: {siblingsRequest, siblingsFrames, &frames.SiblingsFields},
 }
 
 // QueryData answers panels and alert rules.
@@ -67,6 +70,11 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery) backend.DataR
 	if !ok {
 		return badQuery(fmt.Errorf("queryType %q has no handler in this plugin version; use one of %s", nodeinfo.Clip(q.QueryType), queryTypeList()))
 	}
+	if handler.fields == nil {
+		query.Fields = nil // as documented: other answers return their frames whole
+	} else if err := handler.fields.Check(query.Fields); err != nil {
+		return badQuery(err)
+	}
 	key, err := json.Marshal(query) // the parsed query, so refId and Grafana's own keys do not count
 	if err != nil {
 		return badQuery(err)
@@ -77,7 +85,11 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery) backend.DataR
 			return badQuery(err)
 		}
 		readings := d.nodes.Read(ctx, selection, handler.request)
-		return backend.DataResponse{Frames: frames.WithDiscoveryProblems(handler.frames(d, query, readings), selection.Problems())}
+		answer := handler.frames(d, query, readings)
+		if handler.fields != nil {
+			answer[0] = handler.fields.Select(answer[0], query.Fields)
+		}
+		return backend.DataResponse{Frames: frames.WithDiscoveryProblems(answer, selection.Problems())}
 	})
 }
 
