@@ -316,6 +316,10 @@ export const QUERY_TEXT = {
   metric: 'Metric',
   metricTooltip: 'The series kind. Empty returns all of them; an alert rule must pick one.',
   metricPlaceholder: 'All metrics',
+  fields: 'Fields',
+  fieldsTooltip:
+    'Return only these fields, plus the node (and, for sibling cards, the error). A panel that shows one or two values answers faster. Empty returns every field.',
+  fieldsPlaceholder: 'All fields',
   live: 'Live growth',
   liveTooltip:
     'Stream AOF current vs base size per node over Grafana Live, pushed at the interval below, instead of one card. Draw it with a time series panel.',
@@ -396,6 +400,10 @@ export const MESSAGES = {
   metricIgnored: (metric: string, typeLabel: string) =>
     `The metric "${metric}" applies only to Alerting series; ${typeLabel} queries ignore it.`,
   alertNeedsMetric: 'An alert rule must pick one metric: a threshold compares one kind of series at a time.',
+  unknownField: (name: string, typeLabel: string) =>
+    `"${name}" is not a field of ${typeLabel} frames; pick fields from the list.`,
+  fieldsIgnored:
+    'A field selection applies only to Card (not live) and Sibling cards queries; this query returns its frames whole.',
   liveOnlyForCard: (typeLabel: string) => `Live growth applies only to Card queries; ${typeLabel} queries ignore it.`,
   liveInterval: (value: unknown) =>
     `Live push interval ${JSON.stringify(value)} ms is not a whole number from ${LIVE.minIntervalMs} to ${LIVE.maxIntervalMs}; pick one of the presets.`,

@@ -1,7 +1,7 @@
 import { CoreApp } from '@grafana/data';
 
 import { MESSAGES } from './labels';
-import { queryProblems, sameQuery, withQueryType } from './queryModel';
+import { isRunnable, queryProblems, sameQuery, withQueryType } from './queryModel';
 import { RedisQuery } from './types';
 
 const q = (patch: Partial<RedisQuery>): RedisQuery => ({ refId: 'A', ...patch });
@@ -82,5 +82,32 @@ describe('sameQuery', () => {
     expect(sameQuery(q({ queryType: 'alerting' }), q({ queryType: 'alerting', metric: 'node_up' }))).toBe(false);
     expect(sameQuery(q({}), q({ live: true }))).toBe(false);
     expect(sameQuery(q({ live: true }), q({ live: true, liveIntervalMs: 2000 }))).toBe(false);
+  });
+});
+
+describe('field selection', () => {
+  it('accepts the fields of the query type and refuses others', () => {
+    expect(queryProblems(q({ fields: ['status', 'rewrite_in_progress'] }))).toEqual([]);
+    expect(queryProblems(q({ queryType: 'siblings', fields: ['uptime'] }))).toEqual([]);
+    expect(queryProblems(q({ queryType: 'siblings', fields: ['status'] }))).toEqual([
+      { severity: 'error', text: MESSAGES.unknownField('status', 'Sibling cards') },
+    ]);
+    expect(isRunnable(q({ fields: ['status'] }))).toBe(true);
+    expect(isRunnable(q({ fields: ['stauts'] }))).toBe(false);
+  });
+
+  it('says a type that returns whole frames ignores the selection', () => {
+    for (const query of [q({ queryType: 'alerting', fields: ['status'] }), q({ live: true, fields: ['status'] })]) {
+      expect(queryProblems(query)).toEqual([{ severity: 'info', text: MESSAGES.fieldsIgnored }]);
+      expect(isRunnable(query)).toBe(true);
+    }
+  });
+
+  it('drops the selection when the type changes, and tells selections apart', () => {
+    const status = q({ queryType: 'card', fields: ['status'] });
+    expect(withQueryType(status, 'siblings')).toEqual({ refId: 'A', queryType: 'siblings' });
+    expect(withQueryType(status, 'card')).toEqual(status);
+    expect(sameQuery(status, q({ queryType: 'card' }))).toBe(false);
+    expect(sameQuery(status, q({ fields: ['status'] }))).toBe(true);
   });
 });

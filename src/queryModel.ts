@@ -7,7 +7,7 @@ import { TemplateSrv } from '@grafana/runtime';
 
 import { MESSAGES, QUERY_TYPE_TEXT } from './labels';
 import { isLiveQuery, isValidLiveInterval, liveIntervalOf } from './live';
-import { isAlertMetric, isQueryType, NodeInfo, QueryType, RedisQuery } from './types';
+import { CARD_FIELDS, isAlertMetric, isQueryType, NodeInfo, QueryType, RedisQuery, SIBLINGS_FIELDS } from './types';
 
 export const DEFAULT_QUERY_TYPE: QueryType = 'card';
 
@@ -17,15 +17,31 @@ export interface QueryTypeOptions {
   metric: boolean;
   /** Live growth (RedisQuery.live, liveIntervalMs). */
   live: boolean;
+  /** The fields a selection can name (RedisQuery.fields); null where the type returns its frames whole. */
+  fields: readonly string[] | null;
 }
 
 /** One entry per query type: the compiler reports a missing one. */
 export const QUERY_TYPE_OPTIONS: Record<QueryType, QueryTypeOptions> = {
-  card: { metric: false, live: true },
-  siblings: { metric: false, live: false },
-  alerting: { metric: true, live: false },
-  raw: { metric: false, live: false },
+  card: { metric: false, live: true, fields: CARD_FIELDS },
+  siblings: { metric: false, live: false, fields: SIBLINGS_FIELDS },
+  alerting: { metric: true, live: false, fields: null },
+  raw: { metric: false, live: false, fields: null },
 };
+
+/** The fields a query's selection can name, or null where it returns whole frames (live growth too). */
+export function selectableFields(query: RedisQuery): readonly string[] | null {
+  const queryType = effectiveQueryType(query);
+  if (!isQueryType(queryType) || isLiveQuery(query)) {
+    return null;
+  }
+  return QUERY_TYPE_OPTIONS[queryType].fields;
+}
+
+function unknownFields(query: RedisQuery): string[] {
+  const selectable = selectableFields(query);
+  return selectable ? (query.fields ?? []).filter((name) => !selectable.includes(name)) : [];
+}
 
 /** The query type a query runs as: a missing one means the default. */
 export function effectiveQueryType(query: Pick<RedisQuery, 'queryType'>): string {
@@ -75,7 +91,7 @@ export function isRunnable(query: RedisQuery): boolean {
   if (isLiveQuery(query) && !isValidLiveInterval(liveIntervalOf(query))) {
     return false;
   }
-  return true;
+  return unknownFields(query).length === 0;
 }
 
 export type ProblemSeverity = 'error' | 'warning' | 'info';
@@ -123,6 +139,13 @@ export function queryProblems(query: RedisQuery, context: QueryContext = {}): Qu
       problems.push({ severity: 'warning', text: MESSAGES.liveNotStreamed });
     }
   }
+  if (selectableFields(query)) {
+    for (const name of unknownFields(query)) {
+      problems.push({ severity: 'error', text: MESSAGES.unknownField(name, QUERY_TYPE_TEXT[queryType].label) });
+    }
+  } else if (query.fields?.length) {
+    problems.push({ severity: 'info', text: MESSAGES.fieldsIgnored });
+  }
   if (context.knownNodes) {
     const known = new Set(context.knownNodes.flatMap((node) => [node.name, node.address]));
     for (const entry of query.nodes ?? []) {
@@ -144,16 +167,20 @@ export function sameQuery(a: RedisQuery, b: RedisQuery): boolean {
       Boolean(query.hide),
       Boolean(query.live),
       query.liveIntervalMs ?? null,
+      query.fields ?? [],
     ]);
   return key(a) === key(b);
 }
 
 /**
  * The query after a change of type: the metric only belongs to alerting queries, live growth only
- * to card queries.
+ * to card queries, and a field selection to the type it was made for.
  */
 export function withQueryType(query: RedisQuery, queryType: QueryType): RedisQuery {
   const next: RedisQuery = { ...query, queryType };
+  if (queryType !== effectiveQueryType(query)) {
+    delete next.fields;
+  }
   if (!QUERY_TYPE_OPTIONS[queryType].metric) {
     delete next.metric;
   }

@@ -60,6 +60,7 @@ export const Selectors = {
     queryTypeHelp: 'redis-query-type-help',
     nodes: 'redis-query-nodes',
     metric: 'redis-query-metric',
+    fields: 'redis-query-fields',
     live: 'redis-query-live',
     liveInterval: 'redis-query-live-interval',
     problems: 'redis-query-problems',

@@ -32,6 +32,59 @@ export const ALERT_METRICS = [
 ] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 
+/**
+ * The fields a `card` query's selection can name, in frame order (pkg/frames CardFields). `node`
+ * always comes back; shard and master_name only for discovered nodes.
+ */
+export const CARD_FIELDS = [
+  'node',
+  'instance',
+  'role',
+  'shard',
+  'master_name',
+  'status',
+  'reason',
+  'aof_enabled',
+  'rewrite_in_progress',
+  'rewrite_running',
+  'rewrite_scheduled',
+  'consecutive_failures',
+  'stuck',
+  'write_status',
+  'delayed_fsyncs',
+  'current_size',
+  'base_size',
+  'growth',
+  'rewrite_trigger',
+  'growth_over_trigger',
+  'last_cow_size',
+  'last_rewrite_duration',
+  'loading_loaded_perc',
+  'loading_eta_seconds',
+] as const;
+
+/** The fields a `siblings` query's selection can name (pkg/frames SiblingsFields); `node` and `error` always come back. */
+export const SIBLINGS_FIELDS = [
+  'node',
+  'instance',
+  'role',
+  'error',
+  'last_rdb_save_age',
+  'rdb_last_bgsave_status',
+  'rdb_bgsave_in_progress',
+  'rdb_changes_since_last_save',
+  'rdb_unsaved_age',
+  'rdb_unsaved_age_note',
+  'save_schedule',
+  'appendfsync',
+  'used_memory',
+  'maxmemory',
+  'memory_used_percent',
+  'mem_fragmentation_ratio',
+  'uptime',
+  'connected_replicas',
+] as const;
+
 export function isQueryType(value: unknown): value is QueryType {
   return typeof value === 'string' && (QUERY_TYPES as readonly string[]).includes(value);
 }
@@ -53,6 +106,11 @@ export interface RedisQuery extends DataQuery {
   live?: boolean;
   /** Push interval of a live query, in ms (src/live.ts LIVE); absent means the default. */
   liveIntervalMs?: number;
+  /**
+   * Only for `card` (not live) and `siblings`: the frame's fields to return, besides those that
+   * identify a row; empty means all. A panel asks for the fields it shows.
+   */
+  fields?: string[];
 }
 
 export const DEFAULT_QUERY: Partial<RedisQuery> = {

@@ -75,6 +75,28 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalled();
   });
 
+  it('offers the fields of card and sibling-card queries, in frame order, and drops them with the type', async () => {
+    const { user, last, onRunQuery } = setup({ queryType: 'card', fields: ['status'] });
+    const select = within(screen.getByTestId(s.fields)).getByRole('combobox');
+    await user.click(select);
+    await user.type(select, 'node');
+    await user.keyboard('{Enter}');
+    expect(last()).toEqual({ refId: 'A', queryType: 'card', fields: ['node', 'status'] });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+
+    await user.click(screen.getByRole('radio', { name: QUERY_TYPE_TEXT.siblings.label }));
+    expect(last()).toEqual({ refId: 'A', queryType: 'siblings' });
+    expect(screen.getByTestId(s.fields)).toBeInTheDocument();
+    await user.click(screen.getByRole('radio', { name: QUERY_TYPE_TEXT.alerting.label }));
+    expect(screen.queryByTestId(s.fields)).not.toBeInTheDocument();
+  });
+
+  it('hides the fields of a live card query, which streams the growth series', async () => {
+    setup({ queryType: 'card', live: true, fields: ['status'] });
+    expect(await screen.findByText(MESSAGES.fieldsIgnored)).toBeInTheDocument();
+    expect(screen.queryByTestId(s.fields)).not.toBeInTheDocument();
+  });
+
   it('fills the node filter from the nodes resource and accepts variables', async () => {
     const { user, last, onRunQuery } = setup();
     const select = within(screen.getByTestId(s.nodes)).getByRole('combobox');

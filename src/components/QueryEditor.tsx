@@ -3,9 +3,10 @@ import { EditorRow, EditorRows } from '@grafana/plugin-ui';
 import React, { useEffect, useRef } from 'react';
 
 import type { DataSource } from '../datasource';
-import { effectiveQueryType, QUERY_TYPE_OPTIONS, queryProblems, sameQuery } from '../queryModel';
+import { effectiveQueryType, QUERY_TYPE_OPTIONS, queryProblems, sameQuery, selectableFields } from '../queryModel';
 import { Selectors } from '../selectors';
 import { isQueryType, RedisJsonData, RedisQuery } from '../types';
+import { FieldsField } from './query/FieldsField';
 import { LiveOptions } from './query/LiveOptions';
 import { MetricField } from './query/MetricField';
 import { NodeFilterField } from './query/NodeFilterField';
@@ -15,11 +16,12 @@ import { useConfiguredNodes } from './query/useConfiguredNodes';
 
 export type Props = QueryEditorProps<DataSource, RedisQuery, RedisJsonData>;
 
-/** Query type, node filter, then what the type takes (metric, live growth), then any problems. */
+/** Query type, node filter, then what the type takes (metric, fields, live growth), then any problems. */
 export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Props) {
   const configured = useConfiguredNodes(datasource);
   const queryType = effectiveQueryType(query);
   const typeOptions = isQueryType(queryType) ? QUERY_TYPE_OPTIONS[queryType] : undefined;
+  const selectable = selectableFields(query);
 
   // The query as last emitted: a picker may report one choice several times before the editor
   // re-renders, and a choice reported again is no change.
@@ -50,6 +52,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, app }: Pr
           <NodeFilterField {...part} configured={configured} variables={datasource} />
           {typeOptions?.metric && <MetricField {...part} />}
         </EditorRow>
+        {selectable && (
+          <EditorRow>
+            <FieldsField {...part} selectable={selectable} />
+          </EditorRow>
+        )}
         {typeOptions?.live && app !== CoreApp.UnifiedAlerting && <LiveOptions {...part} />}
         <QueryProblems
           nodesError={configured.error}
