@@ -57,7 +57,7 @@ var demoNodes = []struct{ name, env string }{
 	{"aof-off", "REDIS_AOF_OFF_ADDR"},
 }
 
-func readRepoFile(t *testing.T, path string) []byte {
+func readRepoFile(t testing.TB, path string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, path))
 	if err != nil {
@@ -324,7 +324,7 @@ type dashboard struct {
 	} `json:"templating"`
 }
 
-func loadDashboard(t *testing.T) dashboard {
+func loadDashboard(t testing.TB) dashboard {
 	t.Helper()
 	var d dashboard
 	if err := json.Unmarshal(readRepoFile(t, bundledDashboard), &d); err != nil {
