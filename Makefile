@@ -16,7 +16,7 @@ deps:
 demo:
 	scripts/demo.sh $(DEMO_ARGS)
 
-test: deps lint-go test-go test-fuzz test-frontend test-render
+test: deps lint-go test-go test-bench-smoke test-fuzz test-frontend test-render
 
 lint-go: $(GOLANGCI_LINT)
 	@unformatted=$$(gofmt -l pkg cmd internal tests tools Magefile.go); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -66,6 +66,15 @@ build-backend:
 
 bench:
 	go test -tags realredis ./pkg/plugin -run '^$$' -bench . -benchmem
+
+# One round of each benchmark that drives other processes, so that make test keeps them working:
+# the protocol benchmark (its floors must keep the card's shape, the panel's field selection must
+# apply) and the farm path of the fleet benchmark on 20 nodes. The figures mean nothing here.
+.PHONY: test-bench-smoke
+test-bench-smoke:
+	go test -tags realredis ./tests/protocol -run '^$$' -bench Protocol -benchtime 1x -protocol.warmup 1
+	go test -tags realredis ./tests/fleet -run '^$$' -bench Fleet -benchtime 1x -timeout 10m -fleet.farm -fleet.sizes=20 \
+	  -fleet.polls=1 -fleet.warmup=0 -fleet.concurrent-polls=1 -fleet.concurrent-queries=2 -fleet.settle=0
 
 # Fleets of 1, 10, 100 and 1,000 real redis-server processes, each polled by a bare go-redis
 # fan-out, the plugin over gRPC and redis_exporter (docs/benchmarks.md). Heavy: ~3 GiB and some

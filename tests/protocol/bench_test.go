@@ -66,11 +66,13 @@ type benchKind struct {
 //     a plugin served by the SDK in the same way that builds it from a reply captured at start,
 //     with no Redis I/O: the floor for a card-sized answer;
 //   - card: queryType card;
+//   - same-shape-panel and card-panel: the same two, as the provisioned "Last AOF Rewrite Status"
+//     panel asks them, with its field selection;
 //   - alerting: queryType alerting, metric aof_rewrite_ok, a second real query.
 //
 // It reports per kind the p50 and p99 wall time of Host.Query, the plugin process's CPU per query
 // (/proc stat, so only meaningful over many rounds) and the response's size, and the card's p50
-// as a ratio to each floor. docs/benchmarks.md ("One node through the plugin protocol") has the
+// and the panel's as a ratio to each floor. docs/benchmarks.md ("One node through the plugin protocol") has the
 // commands and figures.
 func BenchmarkProtocol(b *testing.B) {
 	server := redistest.Start(b, redistest.Options{})
@@ -100,10 +102,13 @@ func BenchmarkProtocol(b *testing.B) {
 		JSONData: map[string]any{"coalesceWindowMs": *flagBenchWindowMs},
 	}
 	pc := ds.PluginContext()
+	panelModel := statusPanelModel(b)
 	kinds := []*benchKind{
 		{name: "error-floor", host: host, queryType: "protocol-benchmark-unknown", model: `{}`, check: checkBadRequest},
 		{name: "same-shape", host: floorHost, queryType: "card", model: `{}`, check: checkOKCard},
 		{name: "card", host: host, queryType: "card", model: `{}`, check: checkOKCard},
+		{name: "same-shape-panel", host: floorHost, queryType: "card", model: panelModel, check: checkOKCard},
+		{name: "card-panel", host: host, queryType: "card", model: panelModel, check: checkOKCard},
 		{name: "alerting", host: host, queryType: "alerting", model: `{"metric":"aof_rewrite_ok"}`, check: checkRewriteOK},
 	}
 	for _, k := range kinds {
@@ -131,8 +136,13 @@ func BenchmarkProtocol(b *testing.B) {
 		_, answers[k.name] = call(k)
 		k.host.OnResponse = nil
 	}
-	if err := sameShape(answers["same-shape"].Frames[0], answers["card"].Frames[0]); err != nil {
-		b.Fatalf("the same-shape floor is not the card's shape (update tests/protocol/floorplugin): %v", err)
+	for floor, real := range map[string]string{"same-shape": "card", "same-shape-panel": "card-panel"} {
+		if err := sameShape(answers[floor].Frames[0], answers[real].Frames[0]); err != nil {
+			b.Fatalf("the %s floor is not the %s's shape (update tests/protocol/floorplugin): %v", floor, real, err)
+		}
+	}
+	if panel, card := len(answers["card-panel"].Frames[0].Fields), len(answers["card"].Frames[0].Fields); panel >= card {
+		b.Fatalf("the panel's card has %d fields, the whole card %d: the field selection did not apply", panel, card)
 	}
 
 	for round := range *flagBenchWarmUp {
@@ -200,16 +210,36 @@ func BenchmarkProtocol(b *testing.B) {
 		b.ReportMetric(us(cpu), k.name+"-cpu-us/query")
 		b.ReportMetric(float64(k.bytes), k.name+"-bytes")
 	}
-	cardP50 := measure.Percentile(byName["card"].samples, 50)
-	for _, floor := range []string{"error-floor", "same-shape"} {
-		ratio := float64(cardP50) / float64(measure.Percentile(byName[floor].samples, 50))
-		fmt.Printf("card p50 / %s p50: %.2f\n", floor, ratio)
-		b.ReportMetric(ratio, "card/"+floor+"-p50")
+	for _, pair := range [][2]string{{"card", "error-floor"}, {"card", "same-shape"}, {"card-panel", "error-floor"}, {"card-panel", "same-shape-panel"}} {
+		ratio := float64(measure.Percentile(byName[pair[0]].samples, 50)) / float64(measure.Percentile(byName[pair[1]].samples, 50))
+		fmt.Printf("%s p50 / %s p50: %.2f\n", pair[0], pair[1], ratio)
+		b.ReportMetric(ratio, pair[0]+"/"+pair[1]+"-p50")
 	}
 
 	if *flagBenchCPUProfile != "" {
 		profileCardQueries(b, byName["card"], pc, profilePort)
 	}
+}
+
+// statusPanelModel is the provisioned "Last AOF Rewrite Status" panel's query for the one node:
+// its field selection.
+func statusPanelModel(b *testing.B) string {
+	b.Helper()
+	for _, p := range loadDashboard(b).Panels {
+		if p.Title == cardPanelTitle && len(p.Targets) == 1 {
+			fields, ok := p.Targets[0]["fields"].([]any)
+			if !ok || len(fields) == 0 {
+				b.Fatalf("the %q panel asks for no fields", cardPanelTitle)
+			}
+			raw, err := json.Marshal(map[string]any{"fields": fields})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return string(raw)
+		}
+	}
+	b.Fatalf("%s has no %q panel with one target", bundledDashboard, cardPanelTitle)
+	return ""
 }
 
 // captureReading takes the server's reply to the card query's INFO sections and writes it, with

@@ -21,6 +21,7 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/pkg/card"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/plugin"
 )
@@ -63,14 +64,20 @@ func capturedCard(path string) ([]frames.NodeCard, error) {
 	return []frames.NodeCard{{Node: node, Card: card.Evaluate(reading)}}, nil
 }
 
-// floor answers every query, whatever its type, with a fresh card frame, as the real plugin builds
-// one per query.
+// floor answers every query, whatever its type, with a fresh card frame of the fields the query
+// asks for, as the real plugin builds one per query.
 type floor struct{ cards []frames.NodeCard }
 
 func (f floor) QueryData(_ context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	response := backend.NewQueryDataResponse()
 	for _, q := range req.Queries {
-		response.Responses[q.RefID] = backend.DataResponse{Frames: data.Frames{frames.Card(f.cards)}}
+		query, err := models.ParseQuery(q.JSON)
+		if err != nil {
+			response.Responses[q.RefID] = backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
+			continue
+		}
+		card := frames.CardFields.Select(frames.Card(f.cards), query.Fields)
+		response.Responses[q.RefID] = backend.DataResponse{Frames: data.Frames{card}}
 	}
 	return response, nil
 }
