@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/internal/respfarm"
 )
@@ -227,12 +228,7 @@ func sumStatusKB(pids []int, key string) (int64, error) {
 // buildFarm compiles tests/fleet/farm into dir.
 func buildFarm(dir string) (string, error) {
 	binary := filepath.Join(dir, "farm")
-	cmd := exec.Command("go", "build", "-o", binary, ".")
-	cmd.Dir = "farm"
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build the farm: %v\n%s", err, out)
-	}
-	return binary, nil
+	return binary, pluginhost.Build("farm", binary)
 }
 
 // TestFarmFleet runs two farm processes of a hand-made recording as one fleet of three nodes:

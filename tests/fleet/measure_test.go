@@ -17,6 +17,7 @@ import (
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/measure"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 )
 
 // Measuring helpers: /proc figures of a process, the servers' own counters (CPU time and
@@ -106,21 +107,6 @@ func liveChildren(ppid int) ([]string, error) {
 	return found, nil
 }
 
-// infoFields splits INFO text into key -> value (the first colon separates them).
-func infoFields(text string) map[string]string {
-	fields := map[string]string{}
-	for line := range strings.SplitSeq(text, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		if key, value, ok := strings.Cut(line, ":"); ok {
-			fields[key] = value
-		}
-	}
-	return fields
-}
-
 // counters are what one `INFO stats commandstats` says about the traffic a server has seen.
 type counters struct {
 	connections int64 // total_connections_received
@@ -128,20 +114,21 @@ type counters struct {
 }
 
 func parseCounters(text string) (counters, error) {
-	fields := infoFields(text)
+	fields := info.Parse(text)
 	var c counters
-	var err error
-	if c.connections, err = strconv.ParseInt(fields["total_connections_received"], 10, 64); err != nil {
-		return counters{}, fmt.Errorf("total_connections_received: %w", err)
+	var ok bool
+	if c.connections, ok = fields.Int("total_connections_received"); !ok {
+		return counters{}, fmt.Errorf("total_connections_received is not an integer in %.200q", text)
 	}
 	// cmdstat_info:calls=12,usec=345,usec_per_call=28.75,rejected_calls=0,failed_calls=0. The line
 	// is missing until the first INFO has completed.
-	stat, ok := fields["cmdstat_info"]
+	stat, ok := fields.String("cmdstat_info")
 	if !ok {
 		return c, nil
 	}
 	for part := range strings.SplitSeq(stat, ",") {
 		if value, ok := strings.CutPrefix(part, "calls="); ok {
+			var err error
 			if c.infoCalls, err = strconv.ParseInt(value, 10, 64); err != nil {
 				return counters{}, fmt.Errorf("cmdstat_info %q: %w", stat, err)
 			}
