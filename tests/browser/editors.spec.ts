@@ -124,6 +124,30 @@ for (const theme of ['dark', 'light'] as const) {
   });
 }
 
+test('query editor: a card panel picks the fields it shows', async ({ page }) => {
+  const errors = await open(page, 'view=query&theme=dark');
+  const editor = page.getByTestId(q.editor);
+  for (const field of ['rewrite_in_progress', 'status']) {
+    await editor.getByTestId(q.fields).getByRole('combobox').click();
+    await page.getByText(field, { exact: true }).click();
+    await page.keyboard.press('Escape');
+  }
+  type Harness = { query: object; runs: number };
+  // In frame order, whatever the order they were picked in.
+  await expect
+    .poll(async () => (await state<Harness>(page, 'harness-query')).query)
+    .toEqual({ refId: 'A', queryType: 'card', nodes: [], fields: ['status', 'rewrite_in_progress'] });
+  expect((await state<Harness>(page, 'harness-query')).runs).toBe(2);
+  await screenshot(page, 'query-editor-fields');
+
+  await editor.getByRole('radio', { name: QUERY_TYPE_TEXT.alerting.label }).click();
+  await expect(editor.getByTestId(q.fields)).toHaveCount(0);
+  await expect
+    .poll(async () => (await state<Harness>(page, 'harness-query')).query)
+    .toEqual({ refId: 'A', queryType: 'alerting', nodes: [] });
+  expect(errors).toEqual([]);
+});
+
 test('query editor: explains a failing nodes resource', async ({ page }) => {
   await open(page, 'view=query&theme=dark&nodes=fail');
   await expect(page.getByTestId(q.nodesError)).toContainText(
