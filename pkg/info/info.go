@@ -32,7 +32,8 @@ type Info struct {
 	text string
 	// slots index the first line of each key by the key's hash, open addressing: the key's offset
 	// in text + 1 in the high 32 bits and its length in the low ones, 0 for an empty slot. Its
-	// length is a power of two, at least twice the keys.
+	// length is a power of two, at least 3/2 the keys: at most two thirds full, a probe is short,
+	// and the card's reply (about 80 lines) fits 128 slots.
 	slots []uint64
 	keys  int
 }
@@ -118,7 +119,7 @@ func trimmedKey(text string, start, end int) (int, string) {
 
 func tableSize(keys int) int {
 	size := 8
-	for size < 2*keys {
+	for 2*size < 3*keys {
 		size *= 2
 	}
 	return size
@@ -134,7 +135,7 @@ func (i Info) keyIn(slot uint64) (key string, keyAt int) {
 
 // add indexes a key's line unless an earlier line has the key.
 func (i *Info) add(key string, keyAt int) {
-	if 2*(i.keys+1) > len(i.slots) {
+	if 3*(i.keys+1) > 2*len(i.slots) {
 		i.grow()
 	}
 	mask := uint64(len(i.slots) - 1)

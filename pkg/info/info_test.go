@@ -252,3 +252,20 @@ func TestLoneCRLineEnds(t *testing.T) {
 		t.Error("the lines after a lone-CR header are not under it")
 	}
 }
+
+// BenchmarkParse parses a real reply to the card query's sections (server, persistence,
+// replication), as every poll does for every node, and looks up one key.
+func BenchmarkParse(b *testing.B) {
+	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	memory := strings.Index(string(raw), "# Memory\r\n")
+	text := string(raw[:memory]) + string(raw[memory+strings.Index(string(raw[memory:]), "\r\n\r\n")+4:])
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := Parse(text).Int("aof_enabled"); !ok {
+			b.Fatal("no aof_enabled")
+		}
+	}
+}
