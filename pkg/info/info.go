@@ -167,11 +167,14 @@ func (i *Info) grow() {
 // its end.
 func (i Info) valueAfter(keyEnd int) string {
 	value := i.text[keyEnd:]
-	value = value[strings.IndexByte(value, ':')+1:]       // an indexed key has one before its line ends
-	if end := strings.IndexAny(value, "\r\n"); end >= 0 { // stops at the line's end, wherever the next LF is
-		value = value[:end]
+	value = value[strings.IndexByte(value, ':')+1:] // an indexed key has one before its line ends
+	// The line ends at its CR or LF, wherever the next LF is. A byte loop: IndexAny would build
+	// its byte set on each of the card's many lookups, to scan a short value.
+	end := 0
+	for end < len(value) && value[end] != '\r' && value[end] != '\n' {
+		end++
 	}
-	return value
+	return value[:end]
 }
 
 // Fields returns every parsed line in reply order.
@@ -284,8 +287,10 @@ func looksNumeric(raw string) bool {
 	if digits == "" || digits[0] < '0' || digits[0] > '9' {
 		return false
 	}
-	for _, r := range digits {
-		if !strings.ContainsRune("0123456789.eE+-", r) {
+	for i := 0; i < len(digits); i++ { // bytewise: a byte of a multi-byte rune is none of these
+		switch c := digits[i]; {
+		case c >= '0' && c <= '9', c == '.', c == 'e', c == 'E', c == '+', c == '-':
+		default:
 			return false
 		}
 	}
