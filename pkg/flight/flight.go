@@ -30,11 +30,20 @@ type Group[Q, A any] struct {
 
 type flight[Q, A any] struct {
 	question Q
-	done     chan struct{}
-	answer   A
-	landed   time.Time // zero while in the air
-	shared   bool      // false: cut short, not an answer for others
+	// done is closed when the flight lands. It is made when the first caller waits (most flights
+	// have nobody waiting on them), or set to landedEarly; g.mu guards it until it is set.
+	done   chan struct{}
+	answer A
+	landed time.Time // zero while in the air
+	shared bool      // false: cut short, not an answer for others
 }
+
+// landedEarly is the done channel of a flight that landed before anyone waited on it.
+var landedEarly = func() chan struct{} {
+	done := make(chan struct{})
+	close(done)
+	return done
+}()
 
 // NewGroup returns a group in which an answer serves every question of its bucket that it
 // covers, while in the air and for keep after it lands.
@@ -97,12 +106,15 @@ func (g *Group[Q, A]) join(question Q, window time.Duration) (*flight[Q, A], boo
 	}
 	clear(flights[len(kept):]) // no stale pointers past the kept ones
 	if found == nil {
-		found = &flight[Q, A]{question: question, done: make(chan struct{})}
+		found = &flight[Q, A]{question: question}
 		kept = append(kept, found)
 		g.flights[bucket] = kept
 		return found, true
 	}
 	g.flights[bucket] = kept
+	if found.done == nil {
+		found.done = make(chan struct{})
+	}
 	return found, false
 }
 
@@ -117,5 +129,9 @@ func (g *Group[Q, A]) land(f *flight[Q, A], shared bool) {
 			delete(g.flights, bucket)
 		}
 	}
-	close(f.done)
+	if f.done == nil {
+		f.done = landedEarly
+	} else {
+		close(f.done)
+	}
 }

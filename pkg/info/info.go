@@ -32,7 +32,8 @@ type Info struct {
 	text string
 	// slots index the first line of each key by the key's hash, open addressing: the key's offset
 	// in text + 1 in the high 32 bits and its length in the low ones, 0 for an empty slot. Its
-	// length is a power of two, at least twice the keys.
+	// length is a power of two, at least 3/2 the keys: at most two thirds full, a probe is short,
+	// and the card's reply (about 80 lines) fits 128 slots.
 	slots []uint64
 	keys  int
 }
@@ -118,7 +119,7 @@ func trimmedKey(text string, start, end int) (int, string) {
 
 func tableSize(keys int) int {
 	size := 8
-	for size < 2*keys {
+	for 2*size < 3*keys {
 		size *= 2
 	}
 	return size
@@ -134,7 +135,7 @@ func (i Info) keyIn(slot uint64) (key string, keyAt int) {
 
 // add indexes a key's line unless an earlier line has the key.
 func (i *Info) add(key string, keyAt int) {
-	if 2*(i.keys+1) > len(i.slots) {
+	if 3*(i.keys+1) > 2*len(i.slots) {
 		i.grow()
 	}
 	mask := uint64(len(i.slots) - 1)
@@ -166,11 +167,14 @@ func (i *Info) grow() {
 // its end.
 func (i Info) valueAfter(keyEnd int) string {
 	value := i.text[keyEnd:]
-	value = value[strings.IndexByte(value, ':')+1:]       // an indexed key has one before its line ends
-	if end := strings.IndexAny(value, "\r\n"); end >= 0 { // stops at the line's end, wherever the next LF is
-		value = value[:end]
+	value = value[strings.IndexByte(value, ':')+1:] // an indexed key has one before its line ends
+	// The line ends at its CR or LF, wherever the next LF is. A byte loop: IndexAny would build
+	// its byte set on each of the card's many lookups, to scan a short value.
+	end := 0
+	for end < len(value) && value[end] != '\r' && value[end] != '\n' {
+		end++
 	}
-	return value
+	return value[:end]
 }
 
 // Fields returns every parsed line in reply order.
@@ -283,8 +287,10 @@ func looksNumeric(raw string) bool {
 	if digits == "" || digits[0] < '0' || digits[0] > '9' {
 		return false
 	}
-	for _, r := range digits {
-		if !strings.ContainsRune("0123456789.eE+-", r) {
+	for i := 0; i < len(digits); i++ { // bytewise: a byte of a multi-byte rune is none of these
+		switch c := digits[i]; {
+		case c >= '0' && c <= '9', c == '.', c == 'e', c == 'E', c == '+', c == '-':
+		default:
 			return false
 		}
 	}

@@ -252,3 +252,43 @@ func TestLoneCRLineEnds(t *testing.T) {
 		t.Error("the lines after a lone-CR header are not under it")
 	}
 }
+
+// cardReply is a real reply to the card query's sections (server, persistence, replication).
+func cardReply(b *testing.B) string {
+	b.Helper()
+	raw, err := os.ReadFile("testdata/redis-7.0.15-server-memory-persistence-replication.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	memory := strings.Index(string(raw), "# Memory\r\n")
+	return string(raw[:memory]) + string(raw[memory+strings.Index(string(raw[memory:]), "\r\n\r\n")+4:])
+}
+
+// BenchmarkParse parses the card's reply, as every poll does for every node, and looks up one key.
+func BenchmarkParse(b *testing.B) {
+	text := cardReply(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := Parse(text).Int("aof_enabled"); !ok {
+			b.Fatal("no aof_enabled")
+		}
+	}
+}
+
+// BenchmarkCardLookups types the fields the card's rules read (package card, factsOf) from a
+// parsed reply.
+func BenchmarkCardLookups(b *testing.B) {
+	parsed := Parse(cardReply(b))
+	keys := []string{"aof_enabled", "aof_last_bgrewrite_status", "aof_rewrite_in_progress", "aof_rewrite_scheduled",
+		"aof_current_rewrite_time_sec", "aof_rewrites_consecutive_failures", "aof_last_write_status", "aof_current_size",
+		"aof_base_size", "aof_last_cow_size", "aof_last_rewrite_time_sec", "aof_delayed_fsync", "loading", "async_loading",
+		"loading_loaded_perc", "loading_eta_seconds", "role"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, key := range keys {
+			if _, ok := parsed.Typed(key); !ok && key != "loading_loaded_perc" && key != "loading_eta_seconds" {
+				b.Fatalf("no %s", key)
+			}
+		}
+	}
+}

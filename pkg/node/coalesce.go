@@ -37,7 +37,7 @@ func (c *client) readWithin(ctx context.Context, request Request, timeout time.D
 	}
 	readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()
-	if failure := c.guarded(func() { reading = c.read(withReadDeadline(readCtx), request) }); failure != nil {
+	if failure := c.guarded(func() { reading = c.read(readCtx, request) }); failure != nil {
 		reading = nodeinfo.Reading{Err: failure}
 	}
 	cutShort := budget < timeout && reading.Err != nil && reading.Err.Kind == nodeinfo.KindTimeout

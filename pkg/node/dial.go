@@ -112,11 +112,7 @@ func handshake(ctx context.Context, raw net.Conn, config *tls.Config, probeTimeo
 	}
 	var netErr net.Error
 	if counted.received == 0 && errors.As(err, &netErr) && netErr.Timeout() && !errors.Is(ctx.Err(), context.Canceled) {
-		until := time.Now().Add(probeTimeout)
-		if read, ok := ctx.Value(readDeadlineKey{}).(time.Time); ok && read.Before(until) {
-			until = read
-		}
-		if answer := probePlaintext(raw, until); answer != "" {
+		if answer := probePlaintext(raw, time.Now().Add(probeTimeout)); answer != "" {
 			return nil, &plaintextServer{answer: answer}
 		}
 	}
@@ -146,18 +142,6 @@ func probePlaintext(raw net.Conn, until time.Time) string {
 func firstLine(reply []byte) string {
 	line, _, _ := bytes.Cut(reply, []byte("\r"))
 	return string(line)
-}
-
-// readDeadlineKey carries the deadline of a whole read to the dialer, whose own context ends
-// with the dial, so that a probe after a handshake that timed out stays within the read.
-type readDeadlineKey struct{}
-
-// withReadDeadline marks ctx's deadline as the read's.
-func withReadDeadline(ctx context.Context) context.Context {
-	if deadline, ok := ctx.Deadline(); ok {
-		return context.WithValue(ctx, readDeadlineKey{}, deadline)
-	}
-	return ctx
 }
 
 // isReplyStart says whether b starts a RESP reply (error, status, integer, bulk or array).
