@@ -402,6 +402,7 @@ export const MESSAGES = {
   alertNeedsMetric: 'An alert rule must pick one metric: a threshold compares one kind of series at a time.',
   unknownField: (name: string, typeLabel: string) =>
     `"${name}" is not a field of ${typeLabel} frames; pick fields from the list.`,
+  fieldsNotAList: 'Fields must be a list of field names; pick them from the list.',
   fieldsIgnored:
     'A field selection applies only to Card (not live) and Sibling cards queries; this query returns its frames whole.',
   liveOnlyForCard: (typeLabel: string) => `Live growth applies only to Card queries; ${typeLabel} queries ignore it.`,

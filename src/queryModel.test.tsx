@@ -93,7 +93,15 @@ describe('field selection', () => {
       { severity: 'error', text: MESSAGES.unknownField('status', 'Sibling cards') },
     ]);
     expect(isRunnable(q({ fields: ['status'] }))).toBe(true);
-    expect(isRunnable(q({ fields: ['stauts'] }))).toBe(false);
+    // The backend's error, listing the frame's fields, reaches the panel.
+    expect(isRunnable(q({ fields: ['stauts'] }))).toBe(true);
+  });
+
+  it('reports a selection that is not a list instead of failing on it', () => {
+    const odd = q({ fields: 'status' as never });
+    expect(queryProblems(odd)).toEqual([{ severity: 'error', text: MESSAGES.fieldsNotAList }]);
+    expect(isRunnable(odd)).toBe(true);
+    expect(sameQuery(odd, q({}))).toBe(true);
   });
 
   it('says a type that returns whole frames ignores the selection', () => {

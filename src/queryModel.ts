@@ -38,9 +38,14 @@ export function selectableFields(query: RedisQuery): readonly string[] | null {
   return QUERY_TYPE_OPTIONS[queryType].fields;
 }
 
+/** The query's field selection; a hand-written one that is not a list of names counts as none. */
+export function fieldsOf(query: RedisQuery): string[] {
+  return Array.isArray(query.fields) ? query.fields.filter((name): name is string => typeof name === 'string') : [];
+}
+
 function unknownFields(query: RedisQuery): string[] {
   const selectable = selectableFields(query);
-  return selectable ? (query.fields ?? []).filter((name) => !selectable.includes(name)) : [];
+  return selectable ? fieldsOf(query).filter((name) => !selectable.includes(name)) : [];
 }
 
 /** The query type a query runs as: a missing one means the default. */
@@ -88,10 +93,9 @@ export function isRunnable(query: RedisQuery): boolean {
   if (QUERY_TYPE_OPTIONS[queryType].metric && query.metric && !isAlertMetric(query.metric)) {
     return false;
   }
-  if (isLiveQuery(query) && !isValidLiveInterval(liveIntervalOf(query))) {
-    return false;
-  }
-  return unknownFields(query).length === 0;
+  // An unknown field is not filtered out here: the backend's error, which lists the frame's
+  // fields, then reaches the panel instead of a silent "No data".
+  return !(isLiveQuery(query) && !isValidLiveInterval(liveIntervalOf(query)));
 }
 
 export type ProblemSeverity = 'error' | 'warning' | 'info';
@@ -139,11 +143,13 @@ export function queryProblems(query: RedisQuery, context: QueryContext = {}): Qu
       problems.push({ severity: 'warning', text: MESSAGES.liveNotStreamed });
     }
   }
-  if (selectableFields(query)) {
+  if (query.fields !== undefined && !Array.isArray(query.fields)) {
+    problems.push({ severity: 'error', text: MESSAGES.fieldsNotAList });
+  } else if (selectableFields(query)) {
     for (const name of unknownFields(query)) {
       problems.push({ severity: 'error', text: MESSAGES.unknownField(name, QUERY_TYPE_TEXT[queryType].label) });
     }
-  } else if (query.fields?.length) {
+  } else if (fieldsOf(query).length) {
     problems.push({ severity: 'info', text: MESSAGES.fieldsIgnored });
   }
   if (context.knownNodes) {
@@ -167,7 +173,7 @@ export function sameQuery(a: RedisQuery, b: RedisQuery): boolean {
       Boolean(query.hide),
       Boolean(query.live),
       query.liveIntervalMs ?? null,
-      query.fields ?? [],
+      fieldsOf(query),
     ]);
   return key(a) === key(b);
 }

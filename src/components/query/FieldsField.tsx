@@ -4,6 +4,7 @@ import { MultiSelect } from '@grafana/ui';
 import React from 'react';
 
 import { QUERY_TEXT } from '../../labels';
+import { fieldsOf } from '../../queryModel';
 import { Selectors } from '../../selectors';
 import { RedisQuery } from '../../types';
 import { QueryPartProps } from './props';
@@ -16,7 +17,7 @@ interface Props extends QueryPartProps {
 /** The frame's fields to return; clearing the selection returns them all. */
 export function FieldsField({ query, onChange, selectable }: Props) {
   const options: Array<SelectableValue<string>> = selectable.map((name) => ({ value: name, label: name }));
-  const selected = (query.fields ?? []).map((name) => ({ value: name, label: name }));
+  const selected = fieldsOf(query).map((name) => ({ value: name, label: name }));
   return (
     <EditorField label={QUERY_TEXT.fields} tooltip={QUERY_TEXT.fieldsTooltip} width={48}>
       <div data-testid={Selectors.query.fields}>
