@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 )
 
-var quoted = regexp.MustCompile(`'([a-z_]+)'`)
+var (
+	quoted  = regexp.MustCompile(`^(['"])([^'"]*)['"]$`)
+	comment = regexp.MustCompile(`(?s)//[^\n]*|/\*.*?\*/`)
+)
 
 // Tuple returns the items of the tuple NAME in the TypeScript file at path, in source order.
 func Tuple(path, name string) ([]string, error) {
@@ -22,8 +26,17 @@ func Tuple(path, name string) ([]string, error) {
 		return nil, fmt.Errorf("%s has no %s tuple", path, name)
 	}
 	var items []string
-	for _, item := range quoted.FindAllSubmatch(match[1], -1) {
-		items = append(items, string(item[1]))
+	body := comment.ReplaceAllString(string(match[1]), "")
+	for _, entry := range strings.Split(body, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue // the trailing comma
+		}
+		item := quoted.FindStringSubmatch(entry)
+		if item == nil {
+			return nil, fmt.Errorf("%s: %s has an entry that is not a quoted string: %q", path, name, entry)
+		}
+		items = append(items, item[2])
 	}
 	return items, nil
 }
