@@ -65,7 +65,7 @@ build-backend:
 	go run github.com/magefile/mage@$(MAGE_VERSION) -v buildAll
 
 bench:
-	go test -tags realredis ./pkg/plugin -run '^$$' -bench . -benchmem
+	go test -tags realredis ./pkg/plugin -run '^$$' -bench . -skip Farm -benchmem
 
 # One round of each benchmark that drives other processes, so that make test keeps them working:
 # the protocol benchmark (its floors must keep the card's shape, the panel's field selection must

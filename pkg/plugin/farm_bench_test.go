@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/internal/respfarm"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
@@ -192,10 +193,8 @@ func startBenchFarm(b *testing.B, n int) []string {
 	recording := filepath.Join(dir, "recording.json")
 	recordBenchFarm(b, benchServers(b, 1)[0], recording)
 	binary := filepath.Join(dir, "farm")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Dir = "../../tests/fleet/farm"
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build the farm: %v\n%s", err, out)
+	if err := pluginhost.Build("../../tests/fleet/farm", binary); err != nil {
+		b.Fatal(err)
 	}
 	farm := exec.Command(binary, "-recording", recording, "-n", fmt.Sprint(n), "-ports", "10000-32000")
 	farm.Stderr = os.Stderr

@@ -113,11 +113,10 @@ type pluginPoller struct {
 // returns the binary and what it was built from.
 func buildPlugin(dir, rev string) (binary, source string, err error) {
 	binary = filepath.Join(dir, "gpx_redis_persistence")
-	head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "", "", fmt.Errorf("git rev-parse HEAD: %w", err)
+	pkgDir, source := "../../pkg", "working tree (not a git checkout)"
+	if head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		source = "working tree at " + strings.TrimSpace(string(head))
 	}
-	pkgDir, source := "../../pkg", "working tree at "+strings.TrimSpace(string(head))
 	if rev != "" {
 		commit, err := exec.Command("git", "rev-parse", "--short", rev+"^{commit}").Output()
 		if err != nil {

@@ -418,7 +418,7 @@ func TestProvisionedFilesThroughThePluginHost(t *testing.T) {
 			for _, target := range p.Targets {
 				queryType, _ := target["queryType"].(string)
 				isLive, _ := target["live"].(bool)
-				if fields, _ := target["fields"].([]any); (queryType == "card" || queryType == "siblings") && !isLive && len(fields) == 0 {
+				if fields, _ := target["fields"].([]any); (queryType == "" || queryType == "card" || queryType == "siblings") && !isLive && len(fields) == 0 {
 					t.Errorf("panel %q asks for every field of the %s frame; list the ones it shows in the target's fields", p.Title, queryType)
 				}
 			}
