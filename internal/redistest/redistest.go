@@ -755,3 +755,23 @@ func summary(m map[string]string) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// BareOptions are go-redis options set up like the plugin's node clients (RESP2, no identity
+// handshake, one connection with the plugin's buffer sizes, no retries, context deadlines): the
+// bare fan-out the benchmarks measure the plugin against.
+func BareOptions(addr string, readBuffer, writeBuffer int) *redis.Options {
+	return &redis.Options{
+		Addr:                     addr,
+		Protocol:                 2,
+		DisableIdentity:          true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		PoolSize:                 1,
+		ReadBufferSize:           readBuffer,
+		WriteBufferSize:          writeBuffer,
+		MaxRetries:               -1,
+		ContextTimeoutEnabled:    true,
+		DialTimeout:              2 * time.Second,
+		ReadTimeout:              2 * time.Second,
+		WriteTimeout:             2 * time.Second,
+	}
+}

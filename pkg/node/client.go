@@ -31,8 +31,12 @@ type client struct {
 	flights *flight.Group[Request, nodeinfo.Reading]
 }
 
-// readBufferSize is each connection's read buffer.
-const readBufferSize = 2 << 10
+// Each connection's buffers: a card's reply from a primary without replicas fits one read.
+// Exported for the benchmarks, whose bare go-redis floor is set up the same way.
+const (
+	ReadBufferSize  = 2 << 10
+	WriteBufferSize = 512
+)
 
 func clientOptions(s settings.Settings, n nodeinfo.Node, budget time.Duration) *redis.Options {
 	options := &redis.Options{
@@ -61,8 +65,8 @@ func clientOptions(s settings.Settings, n nodeinfo.Node, budget time.Duration) *
 		// go-redis sizes both buffers at 32 KiB: 640 MB for ten thousand nodes, held while idle.
 		// Our commands are a line, and a card's reply (INFO server persistence replication) is
 		// under 2 KiB on Redis 7.0; a longer reply costs one more read, not more memory.
-		ReadBufferSize:  readBufferSize,
-		WriteBufferSize: 512,
+		ReadBufferSize:  ReadBufferSize,
+		WriteBufferSize: WriteBufferSize,
 	}
 	var tlsConfig *tls.Config
 	if s.TLS.Enabled || n.TLS {

@@ -106,8 +106,8 @@ func BenchmarkGuardOnA220KiBInfo(b *testing.B) {
 	b.SetBytes(int64(len(reply)))
 	for b.Loop() {
 		var g respGuard
-		for start := 0; start < len(reply); start += readBufferSize { // what one read brings
-			if _, err := g.feed(reply[start:min(start+readBufferSize, len(reply))]); err != nil {
+		for start := 0; start < len(reply); start += ReadBufferSize { // what one read brings
+			if _, err := g.feed(reply[start:min(start+ReadBufferSize, len(reply))]); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/pkg/frames"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/nodeinfo"
 )
 
@@ -50,7 +51,7 @@ func benchClient(b *testing.B, server *redistest.Server) *redis.Client {
 	options := server.ClientOptions()
 	options.Protocol = 2
 	options.PoolSize = 1
-	options.ReadBufferSize, options.WriteBufferSize = 2<<10, 512
+	options.ReadBufferSize, options.WriteBufferSize = node.ReadBufferSize, node.WriteBufferSize
 	options.MaxRetries = -1
 	options.ContextTimeoutEnabled = true
 	client := redis.NewClient(options)

@@ -17,11 +17,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
@@ -49,7 +47,7 @@ func BenchmarkFarm(b *testing.B) {
 	b.Run("bare", func(b *testing.B) {
 		clients := make([]*redis.Client, len(addrs))
 		for i, addr := range addrs {
-			clients[i] = redis.NewClient(bareFarmOptions(addr))
+			clients[i] = redis.NewClient(redistest.BareOptions(addr, node.ReadBufferSize, node.WriteBufferSize))
 			b.Cleanup(func() { _ = clients[i].Close() })
 		}
 		benchFleetRead(b, len(addrs), func() error {
@@ -145,25 +143,6 @@ func fanOut(n, limit int, fn func(i int) error) error {
 	return errors.Join(errs...)
 }
 
-// bareFarmOptions is tests/fleet's bare poller's client: the plugin's options (pkg/node), no dialer
-// of its own.
-func bareFarmOptions(addr string) *redis.Options {
-	return &redis.Options{
-		Addr:                     addr,
-		Protocol:                 2,
-		DisableIdentity:          true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-		PoolSize:                 1,
-		ReadBufferSize:           2 << 10,
-		WriteBufferSize:          512,
-		MaxRetries:               -1,
-		ContextTimeoutEnabled:    true,
-		DialTimeout:              2 * time.Second,
-		ReadTimeout:              2 * time.Second,
-		WriteTimeout:             2 * time.Second,
-	}
-}
-
 func benchFarmDatasource(b *testing.B, addrs []string) *Datasource {
 	b.Helper()
 	nodes := make([]map[string]string, len(addrs))
@@ -244,7 +223,7 @@ func recordBenchFarm(b *testing.B, server *redistest.Server, path string) {
 			b.Fatal(r[0].Err)
 		}
 	}
-	bare := redis.NewClient(bareFarmOptions(recorder.Addr))
+	bare := redis.NewClient(redistest.BareOptions(recorder.Addr, node.ReadBufferSize, node.WriteBufferSize))
 	defer func() { _ = bare.Close() }()
 	if err := bare.Info(ctx, cardRequest.Sections...).Err(); err != nil {
 		b.Fatal(err)

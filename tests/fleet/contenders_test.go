@@ -22,10 +22,10 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 )
 
 // A poller polls every node of the fleet once per poll.
@@ -49,20 +49,7 @@ type barePoller struct {
 func newBarePoller(f *fleet, concurrency int) *barePoller {
 	p := &barePoller{concurrency: concurrency}
 	for _, addr := range f.addrs {
-		options := &redis.Options{
-			Addr:                     addr,
-			Protocol:                 2,
-			DisableIdentity:          true,
-			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-			PoolSize:                 1,
-			ReadBufferSize:           2 << 10, // the plugin's buffer sizes, not go-redis's 32 + 32 KiB
-			WriteBufferSize:          512,
-			MaxRetries:               -1,
-			ContextTimeoutEnabled:    true,
-			DialTimeout:              2 * time.Second,
-			ReadTimeout:              2 * time.Second,
-			WriteTimeout:             2 * time.Second,
-		}
+		options := redistest.BareOptions(addr, node.ReadBufferSize, node.WriteBufferSize) // not go-redis's 32 + 32 KiB
 		p.clients = append(p.clients, redis.NewClient(options))
 	}
 	return p
