@@ -56,17 +56,28 @@ func frameFieldNames(frame *data.Frame) []string {
 // Names lists every field the frame can have, in frame order.
 func (s FieldSet) Names() []string { return slices.Clone(s.names) }
 
-// Check says which asked-for name the frame does not have, and what it has instead.
-func (s FieldSet) Check(asked []string) error {
+// Normalize returns the asked-for names in frame order, each once, so that panels asking for the
+// same fields in another order share one answer; or says which name the frame does not have, and
+// what it has instead.
+func (s FieldSet) Normalize(asked []string) ([]string, error) {
 	if len(asked) > len(s.names) {
-		return fmt.Errorf("the query asks for %d fields; the %s frame has %d", len(asked), s.kind, len(s.names))
+		return nil, fmt.Errorf("the query asks for %d fields; the %s frame has %d", len(asked), s.kind, len(s.names))
 	}
 	for _, name := range asked {
 		if !slices.Contains(s.names, name) {
-			return fmt.Errorf("field %q is not in the %s frame; its fields are %s", nodeinfo.Clip(name), s.kind, strings.Join(s.names, ", "))
+			return nil, fmt.Errorf("field %q is not in the %s frame; its fields are %s", nodeinfo.Clip(name), s.kind, strings.Join(s.names, ", "))
 		}
 	}
-	return nil
+	if len(asked) == 0 {
+		return nil, nil
+	}
+	var ordered []string
+	for _, name := range s.names {
+		if slices.Contains(asked, name) {
+			ordered = append(ordered, name)
+		}
+	}
+	return ordered, nil
 }
 
 // Select keeps the frame's fields that are asked for or always kept, in frame order; nothing

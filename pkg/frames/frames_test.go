@@ -229,13 +229,16 @@ func TestFieldSetsNameTheFramesFields(t *testing.T) {
 	if got, want := frameFieldNames(Card(cardsOf(discoveredFleet(t)))), CardFields.Names(); !slices.Equal(got, want) {
 		t.Errorf("card frame fields %v, CardFields %v", got, want)
 	}
-	if err := CardFields.Check(CardFields.Names()); err != nil {
+	if _, err := CardFields.Normalize(CardFields.Names()); err != nil {
 		t.Errorf("every card field must be selectable: %v", err)
 	}
-	if err := SiblingsFields.Check([]string{"uptime", "status"}); err == nil || !strings.Contains(err.Error(), `field "status" is not in the siblings frame`) {
+	if got, err := CardFields.Normalize([]string{"reason", "status", "reason"}); err != nil || !slices.Equal(got, []string{"status", "reason"}) {
+		t.Errorf("a selection in another order, with a repeat: %v, %v; want status and reason, in frame order", got, err)
+	}
+	if _, err := SiblingsFields.Normalize([]string{"uptime", "status"}); err == nil || !strings.Contains(err.Error(), `field "status" is not in the siblings frame`) {
 		t.Errorf("a card field asked of siblings: %v", err)
 	}
-	if err := CardFields.Check(slices.Repeat([]string{"node"}, len(CardFields.Names())+1)); err == nil {
+	if _, err := CardFields.Normalize(slices.Repeat([]string{"node"}, len(CardFields.Names())+1)); err == nil {
 		t.Error("more names than the frame has fields must be refused")
 	}
 	static := CardFields.Select(Card(cardsOf(fleet(t))), []string{"shard", "growth"})

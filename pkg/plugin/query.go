@@ -72,7 +72,7 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery) backend.DataR
 	}
 	if handler.fields == nil {
 		query.Fields = nil // as documented: other answers return their frames whole
-	} else if err := handler.fields.Check(query.Fields); err != nil {
+	} else if query.Fields, err = handler.fields.Normalize(query.Fields); err != nil {
 		return badQuery(err)
 	}
 	key, err := json.Marshal(query) // the parsed query, so refId and Grafana's own keys do not count
