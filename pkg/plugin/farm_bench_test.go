@@ -24,6 +24,8 @@ import (
 	"github.com/persistwatch/redis-persistence-datasource/internal/pluginhost"
 	"github.com/persistwatch/redis-persistence-datasource/internal/redistest"
 	"github.com/persistwatch/redis-persistence-datasource/internal/respfarm"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/info"
+	"github.com/persistwatch/redis-persistence-datasource/pkg/models"
 	"github.com/persistwatch/redis-persistence-datasource/pkg/node"
 )
 
@@ -35,6 +37,9 @@ import (
 //
 //   - bare: the floor, go-redis alone sending the card's INFO to every node, as tests/fleet's
 //     bare poller does (16 at once, the plugin's client options, no parsing);
+//   - own-work: the plugin's work on every node's reply without the round trip: parse, rules,
+//     card frame and Arrow encoding, on one goroutine; the least any client of go-redis could add
+//     to bare;
 //   - pool-read: the node pool's read of every node (coalescing off), parse included;
 //   - query-data: QueryData, queryType card, over every node;
 //   - query-data-arrow: the same and the SDK's Arrow encoding of the response, what the plugin
@@ -73,6 +78,40 @@ func BenchmarkFarm(b *testing.B) {
 				}
 			}
 			return nil
+		})
+	})
+	b.Run("own-work", func(b *testing.B) {
+		// The readings as the pool returns them (the configuration learned with them), and the
+		// farm's INFO reply, which each iteration parses again for every node: the parse is the
+		// plugin's work, the round trip is not.
+		ds := benchFarmDatasource(b, addrs)
+		everyNode, err := ds.nodes.Select(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		readings := ds.nodes.Read(ctx, everyNode, cardRequest)
+		for _, r := range readings {
+			if r.Err != nil {
+				b.Fatal(r.Err)
+			}
+		}
+		bare := redis.NewClient(redistest.BareOptions(addrs[0], node.ReadBufferSize, node.WriteBufferSize))
+		defer func() { _ = bare.Close() }()
+		text, err := bare.Info(ctx, cardRequest.Sections...).Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchFleetRead(b, len(addrs), func() error {
+			for i := range readings {
+				readings[i].Info = info.Parse(text)
+			}
+			response := backend.NewQueryDataResponse()
+			response.Responses["A"] = backend.DataResponse{Frames: cardFrames(nil, models.Query{}, readings)}
+			encoded, err := backend.ToProto().QueryDataResponse(backend.DataFrameFormat_ARROW, response)
+			if err == nil && len(encoded.Responses["A"].Frames) != 1 {
+				err = errors.New("no card frame encoded")
+			}
+			return err
 		})
 	})
 	queryData := func(b *testing.B, encode bool) {
