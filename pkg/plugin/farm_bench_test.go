@@ -37,15 +37,15 @@ import (
 //
 //   - bare: the floor, go-redis alone sending the card's INFO to every node, as tests/fleet's
 //     bare poller does (16 at once, the plugin's client options, no parsing);
-//   - own-work: the plugin's work on every node's reply without the round trip: parse, rules,
-//     card frame and Arrow encoding, on one goroutine; the least any client of go-redis could add
-//     to bare;
 //   - pool-read: the node pool's read of every node (coalescing off), parse included;
+//   - own-work: the plugin's work on every node's reply without the round trip: parse, rules,
+//     card frame and Arrow encoding, on one goroutine, from one shared copy of the reply; the
+//     least this plugin's parser, rules and frames add to bare;
 //   - query-data: QueryData, queryType card, over every node;
 //   - query-data-arrow: the same and the SDK's Arrow encoding of the response, what the plugin
 //     process does per query before gRPC.
 //
-// go test -tags realredis ./pkg/plugin -run '^$' -bench Farm -benchtime 200x -farm.nodes 1000
+// go test -tags realredis ./pkg/plugin -run '^$' -bench Farm -benchtime 300x -farm.nodes 1000
 func BenchmarkFarm(b *testing.B) {
 	addrs := startBenchFarm(b, *farmNodes)
 	ctx := context.Background()
