@@ -1,7 +1,6 @@
 import { DataFrameJSON, FieldType, StreamingDataFrame } from '@grafana/data';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 
+import { backendFrameJSON } from './testing/backendFrames';
 import { growthChannelPath, isLiveQuery, isValidLiveInterval, LIVE, liveIntervalOf, nodesKey } from './live';
 
 describe('nodesKey', () => {
@@ -47,19 +46,10 @@ describe('live query options', () => {
   });
 });
 
-/** The backend's growth frame (pkg/frames/testdata/growth.jsonc), as the stream sends it. */
-function backendGrowthFrame(): DataFrameJSON {
-  const text = readFileSync(join(__dirname, '../pkg/frames/testdata/growth.jsonc'), 'utf8');
-  const json = text
-    .split('\n')
-    .filter((line) => !line.startsWith('//'))
-    .join('\n');
-  return JSON.parse(json).frames[0];
-}
-
 describe("the backend's growth samples in Grafana's streaming buffer", () => {
-  // The buffer takes over the arrays it is given: every packet gets fresh ones.
-  const first = () => backendGrowthFrame();
+  // The backend's growth frame, as the stream sends it. The buffer takes over the arrays it is
+  // given: every packet gets fresh ones.
+  const first = () => backendFrameJSON('growth');
   const sample = (time: number, current: number | null): DataFrameJSON => ({
     data: { values: first().data!.values.map((v, i) => (i === 0 ? [time] : i === 1 ? [current] : v)) },
   });

@@ -2,21 +2,23 @@
  * The bundled dashboard's card, rendered the way Grafana's stat panel prepares it: the panel's own
  * fieldConfig (read from the dashboard JSON) applied with applyFieldOverrides, then
  * getFieldDisplayValues with the panel's reduceOptions, colours resolved through a real theme.
- * Each backend status must come out with its own text and colour, in the light and dark themes.
+ * The data is the backend's golden card frame cut to the fields the panel's query selects, so a
+ * panel that stops asking for a field it shows fails here. Each backend status must come out with
+ * its own text and colour, in the light and dark themes.
  */
 import fs from 'fs';
 import path from 'path';
 
 import {
   colorManipulator,
-  createDataFrame,
   createTheme,
   DataFrame,
+  dataFrameFromJSON,
   FieldDisplay,
-  FieldType,
   GrafanaTheme2,
 } from '@grafana/data';
 
+import { backendFrameJSON } from '../testing/backendFrames';
 import { Panel, standardOptions as registry, statDisplayValues } from '../testing/statPanel';
 
 const dashboard: { panels: Panel[] } = JSON.parse(
@@ -42,22 +44,30 @@ function render(panel: Panel, frame: DataFrame, theme: GrafanaTheme2): FieldDisp
   return statDisplayValues(panel, [frame], theme);
 }
 
-/** One node's card frame, shaped like the backend's `card` frame (pkg/frames/card.go). */
-function cardFrame(status: string, rewriteInProgress = false): DataFrame {
-  return createDataFrame({
-    name: 'card',
-    fields: [
-      { name: 'node', type: FieldType.string, values: ['cache-1'] },
-      { name: 'instance', type: FieldType.string, values: ['10.0.0.1:6379'] },
-      { name: 'role', type: FieldType.string, values: ['primary'] },
-      { name: 'status', type: FieldType.string, values: [status], config: { displayName: 'Last AOF rewrite' } },
-      { name: 'reason', type: FieldType.string, values: ['why'] },
-      { name: 'aof_enabled', type: FieldType.boolean, values: [status !== 'n/a'] },
-      { name: 'rewrite_in_progress', type: FieldType.boolean, values: [rewriteInProgress] },
-      { name: 'consecutive_failures', type: FieldType.number, values: [status === 'err' ? 1 : 0] },
-      { name: 'write_status', type: FieldType.string, values: ['ok'] },
-      { name: 'current_size', type: FieldType.number, values: [4096], config: { unit: 'bytes' } },
-    ],
+/**
+ * What the panel's card query gets back for one node of the backend's golden card frame
+ * (pkg/frames/testdata/card.jsonc): that node's row, and only `node` and the fields the query
+ * selects, in frame order, as the backend selects them. status replaces the node's status.
+ */
+function panelFrame(panel: Panel, node: string, status?: string): DataFrame {
+  const [target] = panel.targets ?? [];
+  if (target?.queryType !== 'card' || !target.fields) {
+    throw new Error(`${panel.title} does not send a card query with fields`);
+  }
+  const card = backendFrameJSON('card');
+  const columns = card.data!.values;
+  const row = columns[0].indexOf(node);
+  if (row < 0) {
+    throw new Error(`the golden card frame has no node ${node}`);
+  }
+  const selected = new Set(['node', ...target.fields]);
+  const kept = card.schema!.fields.flatMap((field, i) => (selected.has(field.name) ? [{ field, i }] : []));
+  expect(kept.map(({ field }) => field.name).sort()).toEqual([...selected].sort());
+  return dataFrameFromJSON({
+    schema: { ...card.schema, fields: kept.map(({ field }) => field) },
+    data: {
+      values: kept.map(({ field, i }) => [field.name === 'status' && status !== undefined ? status : columns[i][row]]),
+    },
   });
 }
 
@@ -79,13 +89,14 @@ const looksLike: Record<string, (c: [number, number, number]) => boolean> = {
 };
 
 const CARD = 'Last AOF Rewrite Status';
-const STATUSES: Array<{ status: string; text: string; color: string }> = [
-  { status: 'ok', text: 'OK', color: 'green' },
-  { status: 'err', text: 'ERR', color: 'red' },
-  { status: 'n/a', text: 'N/A', color: 'gray' },
-  { status: 'unreachable', text: 'UNREACHABLE', color: 'purple' },
-  { status: 'restricted', text: 'RESTRICTED', color: 'orange' },
-  { status: 'loading', text: 'LOADING', color: 'blue' },
+/** Each status, on the golden frame's node that has it. */
+const STATUSES: Array<{ status: string; node: string; text: string; color: string }> = [
+  { status: 'ok', node: 'healthy', text: 'OK', color: 'green' },
+  { status: 'err', node: 'failing', text: 'ERR', color: 'red' },
+  { status: 'n/a', node: 'aof-off', text: 'N/A', color: 'gray' },
+  { status: 'unreachable', node: 'down', text: 'UNREACHABLE', color: 'purple' },
+  { status: 'restricted', node: 'managed', text: 'RESTRICTED', color: 'orange' },
+  { status: 'loading', node: 'restarting', text: 'LOADING', color: 'blue' },
 ];
 
 describe('Last AOF Rewrite Status card (bundled dashboard)', () => {
@@ -94,13 +105,15 @@ describe('Last AOF Rewrite Status card (bundled dashboard)', () => {
   it('is a stat panel that colours the whole card and matches the status field', () => {
     expect(card.type).toBe('stat');
     expect(card.options?.colorMode).toBe('background');
-    const shown = render(card, cardFrame('ok'), themes[0][1]).map((d) => d.display.title);
+    const shown = render(card, panelFrame(card, 'healthy'), themes[0][1]).map((d) => d.display.title);
     expect(shown).toEqual(['Last AOF rewrite', 'Rewrite now']);
   });
 
   describe.each(themes)('%s theme', (_name, theme) => {
-    it.each(STATUSES)('shows $status as $text in $color', ({ status, text, color }) => {
-      const [statusValue] = render(card, cardFrame(status), theme);
+    it.each(STATUSES)('shows $status as $text in $color', ({ status, node, text, color }) => {
+      const frame = panelFrame(card, node);
+      expect(frame.fields.find((f) => f.name === 'status')?.values).toEqual([status]);
+      const [statusValue] = render(card, frame, theme);
       expect(statusValue.display.title).toBe('Last AOF rewrite');
       expect(statusValue.display.text).toBe(text);
       const resolved = theme.visualization.getColorByName(color);
@@ -109,7 +122,7 @@ describe('Last AOF Rewrite Status card (bundled dashboard)', () => {
     });
 
     it('gives every status its own colour and only ok is green', () => {
-      const colors = STATUSES.map(({ status }) => hex(render(card, cardFrame(status), theme)[0].display.color));
+      const colors = STATUSES.map(({ node }) => hex(render(card, panelFrame(card, node), theme)[0].display.color));
       expect(new Set(colors).size).toBe(STATUSES.length);
       const green = hex(theme.visualization.getColorByName('green'));
       expect(colors.filter((c) => c === green)).toHaveLength(1);
@@ -117,17 +130,17 @@ describe('Last AOF Rewrite Status card (bundled dashboard)', () => {
     });
 
     it('says when a rewrite is running and the status is the previous result', () => {
-      const [statusValue, running] = render(card, cardFrame('err', true), theme);
-      expect(statusValue.display.text).toBe('ERR');
+      const [statusValue, running] = render(card, panelFrame(card, 'rewriting'), theme);
+      expect(statusValue.display.text).toBe('OK');
       expect(running.display.title).toBe('Rewrite now');
       expect(running.display.text).toBe('REWRITE RUNNING – showing previous result');
       expect(looksLike.blue(rgb(running.display.color))).toBe(true);
-      const [, idle] = render(card, cardFrame('ok', false), theme);
+      const [, idle] = render(card, panelFrame(card, 'healthy'), theme);
       expect(idle.display.text).toBe('no rewrite running');
     });
 
     it('shows NO DATA, not a colour of health, for an empty status', () => {
-      const [statusValue] = render(card, cardFrame(''), theme);
+      const [statusValue] = render(card, panelFrame(card, 'healthy', ''), theme);
       expect(statusValue.display.text).not.toBe('OK');
       expect(hex(statusValue.display.color)).not.toBe(hex(theme.visualization.getColorByName('green')));
     });
@@ -137,12 +150,8 @@ describe('Last AOF Rewrite Status card (bundled dashboard)', () => {
 describe('Last AOF write (bundled dashboard)', () => {
   const panel = panelTitled('Last AOF write');
   it.each(themes)('shows err as a data-loss warning in dark red (%s)', (_name, theme) => {
-    const frame = createDataFrame({
-      fields: [
-        { name: 'node', type: FieldType.string, values: ['cache-1'] },
-        { name: 'write_status', type: FieldType.string, values: ['err'] },
-      ],
-    });
+    const frame = panelFrame(panel, 'healthy');
+    frame.fields.find((f) => f.name === 'write_status')!.values[0] = 'err';
     const [value] = render(panel, frame, theme);
     expect(value.display.text).toBe('ERR – writes may be lost');
     expect(hex(value.display.color)).toBe(hex(theme.visualization.getColorByName('dark-red')));

@@ -24,7 +24,7 @@ import {
   valueMappingsOverrideProcessor,
 } from '@grafana/data';
 
-/** The parts of a dashboard panel the stat panel reads. */
+/** The parts of a dashboard panel the stat panel reads, and its queries. */
 export interface Panel {
   id: number;
   type: string;
@@ -40,6 +40,7 @@ export interface Panel {
     orientation?: string;
   };
   fieldConfig?: FieldConfigSource;
+  targets?: Array<{ queryType?: string; fields?: string[] }>;
 }
 
 /**
