@@ -138,7 +138,7 @@ test('query editor: a card panel picks the fields it shows', async ({ page }) =>
     .poll(async () => (await state<Harness>(page, 'harness-query')).query)
     .toEqual({ refId: 'A', queryType: 'card', nodes: [], fields: ['status', 'rewrite_in_progress'] });
   expect((await state<Harness>(page, 'harness-query')).runs).toBe(2);
-  await screenshot(page, 'query-editor-fields');
+  await screenshot(page, 'query-editor-fields', 'query-editor-fields.png');
 
   await editor.getByRole('radio', { name: QUERY_TYPE_TEXT.alerting.label }).click();
   await expect(editor.getByTestId(q.fields)).toHaveCount(0);
