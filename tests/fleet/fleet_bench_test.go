@@ -157,6 +157,17 @@ func BenchmarkFleet(b *testing.B) {
 			return newExporterPoller(exporterPath, closedAddr, f, concurrency)
 		}},
 	}
+	if only != "" { // a misspelt contender would otherwise leave a long run without it
+		var keys []string
+		for _, c := range contenders {
+			keys = append(keys, c.key)
+		}
+		for _, key := range strings.Split(only, ",") {
+			if !slices.Contains(keys, key) {
+				b.Fatalf("-fleet.contenders: no contender %q; the contenders are %s", key, strings.Join(keys, ", "))
+			}
+		}
+	}
 
 	var rows []row
 	var fleets []fleetRow
