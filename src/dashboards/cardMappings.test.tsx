@@ -2,8 +2,8 @@
  * The bundled dashboard's card, rendered the way Grafana's stat panel prepares it: the panel's own
  * fieldConfig (read from the dashboard JSON) applied with applyFieldOverrides, then
  * getFieldDisplayValues with the panel's reduceOptions, colours resolved through a real theme.
- * The data is the backend's golden card frame cut to the fields the panel's query selects, so a
- * panel that stops asking for a field it shows fails here. Each backend status must come out with
+ * The data is the backend's golden frame cut to the fields the panel's query selects, so a panel
+ * that stops asking for a field it shows fails here. Each backend status must come out with
  * its own text and colour, in the light and dark themes.
  */
 import fs from 'fs';
@@ -14,6 +14,7 @@ import {
   createTheme,
   DataFrame,
   dataFrameFromJSON,
+  DataFrameJSON,
   FieldDisplay,
   GrafanaTheme2,
 } from '@grafana/data';
@@ -44,32 +45,66 @@ function render(panel: Panel, frame: DataFrame, theme: GrafanaTheme2): FieldDisp
   return statDisplayValues(panel, [frame], theme);
 }
 
+/** The fields a selection always keeps (pkg/frames CardFields, SiblingsFields): a row's node, and a siblings row's error. */
+const ALWAYS_KEPT: Record<string, string[]> = { card: ['node'], siblings: ['node', 'error'] };
+
 /**
- * What the panel's card query gets back for one node of the backend's golden card frame
- * (pkg/frames/testdata/card.jsonc): that node's row, and only `node` and the fields the query
- * selects, in frame order, as the backend selects them. status replaces the node's status.
+ * The backend's golden frame of a query type (pkg/frames/testdata/card.jsonc, siblings.jsonc) cut
+ * to the fields a query selects, as the backend cuts it: those asked for and those always kept, in
+ * frame order.
+ */
+function selectedFrame(queryType: string, fields: string[]): DataFrameJSON {
+  const frame = backendFrameJSON(queryType);
+  const wanted = new Set([...ALWAYS_KEPT[queryType], ...fields]);
+  const kept = frame.schema!.fields.flatMap((field, i) => (wanted.has(field.name) ? [i] : []));
+  expect(kept.map((i) => frame.schema!.fields[i].name).sort()).toEqual([...wanted].sort());
+  return {
+    schema: { ...frame.schema, fields: kept.map((i) => frame.schema!.fields[i]) },
+    data: { values: kept.map((i) => frame.data!.values[i]) },
+  };
+}
+
+/**
+ * What the panel's query gets back for one node of the golden frame: that node's row of the
+ * selected fields. status replaces the node's status.
  */
 function panelFrame(panel: Panel, node: string, status?: string): DataFrame {
   const [target] = panel.targets ?? [];
-  if (target?.queryType !== 'card' || !target.fields) {
-    throw new Error(`${panel.title} does not send a card query with fields`);
+  if (!target?.queryType || !(target.queryType in ALWAYS_KEPT) || !target.fields) {
+    throw new Error(`${panel.title} does not send a card or siblings query with fields`);
   }
-  const card = backendFrameJSON('card');
-  const columns = card.data!.values;
-  const row = columns[0].indexOf(node);
+  const frame = selectedFrame(target.queryType, target.fields);
+  const row = frame.data!.values[0].indexOf(node);
   if (row < 0) {
-    throw new Error(`the golden card frame has no node ${node}`);
+    throw new Error(`the golden ${target.queryType} frame has no node ${node}`);
   }
-  const selected = new Set(['node', ...target.fields]);
-  const kept = card.schema!.fields.flatMap((field, i) => (selected.has(field.name) ? [{ field, i }] : []));
-  expect(kept.map(({ field }) => field.name).sort()).toEqual([...selected].sort());
   return dataFrameFromJSON({
-    schema: { ...card.schema, fields: kept.map(({ field }) => field) },
+    schema: frame.schema,
     data: {
-      values: kept.map(({ field, i }) => [field.name === 'status' && status !== undefined ? status : columns[i][row]]),
+      values: frame.schema!.fields.map((field, i) => [
+        field.name === 'status' && status !== undefined ? status : frame.data!.values[i][row],
+      ]),
     },
   });
 }
+
+describe("the test's cut of the golden frames", () => {
+  it("is the backend's own selection (pkg/frames/testdata/card-selected.jsonc)", () => {
+    const backend = backendFrameJSON('card-selected');
+    const names = backend.schema!.fields.map((f) => f.name);
+    const cut = selectedFrame('card', names);
+    expect(cut.schema!.fields).toEqual(backend.schema!.fields);
+    const nodes = backend.data!.values[0];
+    expect(nodes.length).toBeGreaterThan(1);
+    nodes.forEach((node, row) => {
+      const cutRow = cut.data!.values[0].indexOf(node);
+      expect(cutRow).toBeGreaterThanOrEqual(0);
+      expect(cut.data!.values.map((column) => column[cutRow])).toEqual(
+        backend.data!.values.map((column) => column[row])
+      );
+    });
+  });
+});
 
 const hex = (color: string | undefined) => colorManipulator.asHexString(color ?? '').toLowerCase();
 
@@ -160,6 +195,17 @@ describe('Last AOF write (bundled dashboard)', () => {
 
 describe('every stat panel of the bundled dashboard', () => {
   const stats = allPanels.filter((p) => p.type === 'stat');
+
+  it.each(stats.map((panel) => [panel.title, panel]))('%s: its query selects every field it shows', (_title, panel) => {
+    const pattern = String(panel.options?.reduceOptions?.fields ?? '');
+    const titles = pattern
+      .replace(/^\/\^\(?/, '')
+      .replace(/\)?\$\/$/, '')
+      .split('|');
+    expect(titles.length).toBeGreaterThan(0);
+    const shown = render(panel, panelFrame(panel, 'healthy'), themes[0][1]).map((d) => d.display.title);
+    expect(shown.sort()).toEqual([...titles].sort());
+  });
 
   it('uses only field options this test applies, so no override is silently ignored', () => {
     const known = new Set(registry.list().map((item) => item.id));
