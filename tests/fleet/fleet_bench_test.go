@@ -53,6 +53,16 @@ var (
 // pollTimeout bounds one poll; a poll of 1,000 nodes through the exporter takes seconds.
 const pollTimeout = 5 * time.Minute
 
+// The contenders' keys, for -fleet.contenders.
+const (
+	keyBare             = "bare"
+	keyPlugin           = "plugin"
+	keyPluginConcurrent = "plugin-concurrent"
+	keyExporter         = "redis_exporter"
+)
+
+var contenderKeys = []string{keyBare, keyPlugin, keyPluginConcurrent, keyExporter}
+
 // contender is one way of polling the fleet.
 type contender struct {
 	name  string
@@ -96,7 +106,12 @@ func BenchmarkFleet(b *testing.B) {
 	}
 	only := *flagContenders
 	if *flagFarm && only == "" {
-		only = "bare,plugin,plugin-concurrent" // the exporter's requests are not recorded
+		only = strings.Join([]string{keyBare, keyPlugin, keyPluginConcurrent}, ",") // the exporter's requests are not recorded
+	}
+	for key := range strings.SplitSeq(only, ",") { // a misspelt contender would leave a long run without it
+		if only != "" && !slices.Contains(contenderKeys, key) {
+			b.Fatalf("-fleet.contenders: no contender %q; the contenders are %s", key, strings.Join(contenderKeys, ", "))
+		}
 	}
 	selected := func(key string) bool {
 		return only == "" || slices.Contains(strings.Split(only, ","), key)
@@ -107,19 +122,19 @@ func BenchmarkFleet(b *testing.B) {
 	if err != nil {
 		b.Fatalf("raising the open files limit: %v", err)
 	}
-	if *flagFarm && selected("redis_exporter") {
+	if *flagFarm && selected(keyExporter) {
 		b.Fatal("-fleet.farm: redis_exporter cannot poll a farm, whose recording holds only the plugin's and bare's requests")
 	}
 
 	var pluginBinary, pluginSource string
-	if selected("plugin") || selected("plugin-concurrent") || *flagFarm { // the farm records the plugin
+	if selected(keyPlugin) || selected(keyPluginConcurrent) || *flagFarm { // the farm records the plugin
 		if pluginBinary, pluginSource, err = buildPlugin(b.TempDir(), *flagPluginRev); err != nil {
 			b.Fatal(err)
 		}
 	}
 	var exporterPath, exporterSource, exporterVersion string
 	var exporterErr error
-	if selected("redis_exporter") {
+	if selected(keyExporter) {
 		exporterPath, exporterSource, exporterErr = exporterBinary(*flagExporter)
 		if exporterErr == nil {
 			exporterVersion = exporterVersionOf(exporterPath)
@@ -132,17 +147,17 @@ func BenchmarkFleet(b *testing.B) {
 	// under either spelling of the path, for every version), so it cannot be built.
 	zero := 0
 	contenders := []contender{
-		{name: "bare", key: "bare", polls: *flagPolls, start: func(_ *testing.B, f *fleet) (poller, error) {
+		{name: "bare", key: keyBare, polls: *flagPolls, start: func(_ *testing.B, f *fleet) (poller, error) {
 			return newBarePoller(f, concurrency), nil
 		}},
-		{name: "plugin", key: "plugin", polls: *flagPolls, start: func(_ *testing.B, f *fleet) (poller, error) {
+		{name: "plugin", key: keyPlugin, polls: *flagPolls, start: func(_ *testing.B, f *fleet) (poller, error) {
 			jsonData, err := pluginJSONData(f, concurrency, &zero)
 			if err != nil {
 				return nil, err
 			}
 			return newPluginPoller(pluginBinary, f, jsonData, 1)
 		}},
-		{name: fmt.Sprintf("plugin-%d-concurrent", *flagConcurrentQueries), key: "plugin-concurrent", polls: *flagConcurrentPolls, every: *flagConcurrentEvery,
+		{name: fmt.Sprintf("plugin-%d-concurrent", *flagConcurrentQueries), key: keyPluginConcurrent, polls: *flagConcurrentPolls, every: *flagConcurrentEvery,
 			start: func(_ *testing.B, f *fleet) (poller, error) {
 				jsonData, err := pluginJSONData(f, concurrency, nil) // the default coalescing window
 				if err != nil {
@@ -150,29 +165,18 @@ func BenchmarkFleet(b *testing.B) {
 				}
 				return newPluginPoller(pluginBinary, f, jsonData, *flagConcurrentQueries)
 			}},
-		{name: "redis_exporter", key: "redis_exporter", polls: *flagPolls, start: func(b *testing.B, f *fleet) (poller, error) {
+		{name: "redis_exporter", key: keyExporter, polls: *flagPolls, start: func(b *testing.B, f *fleet) (poller, error) {
 			if exporterErr != nil {
 				b.Skipf("redis_exporter not available: %v", exporterErr)
 			}
 			return newExporterPoller(exporterPath, closedAddr, f, concurrency)
 		}},
 	}
-	if only != "" { // a misspelt contender would otherwise leave a long run without it
-		var keys []string
-		for _, c := range contenders {
-			keys = append(keys, c.key)
-		}
-		for _, key := range strings.Split(only, ",") {
-			if !slices.Contains(keys, key) {
-				b.Fatalf("-fleet.contenders: no contender %q; the contenders are %s", key, strings.Join(keys, ", "))
-			}
-		}
-	}
 
 	var rows []row
 	var fleets []fleetRow
 	exporter := ""
-	if selected("redis_exporter") {
+	if selected(keyExporter) {
 		exporter = fmt.Sprintf(", redis_exporter %s (%s)", exporterVersion, exporterSource)
 	}
 	header := fmt.Sprintf("fleet benchmark: %d CPUs, %s, %s, plugin from the %s%s, maxConcurrency %d, %d warm-up polls, load %s",
@@ -181,7 +185,7 @@ func BenchmarkFleet(b *testing.B) {
 		header += fmt.Sprintf("; redis_exporter unavailable: %v", exporterErr)
 	}
 	fmt.Println(header)
-	if exporterErr == nil && selected("redis_exporter") {
+	if exporterErr == nil && selected(keyExporter) {
 		fmt.Println("redis_exporter flags:", strings.Join(exporterFlags(exporterPath, "127.0.0.1:<free port>", closedAddr), " "))
 	}
 
