@@ -106,15 +106,19 @@ func BenchmarkFleet(b *testing.B) {
 	}
 	only := *flagContenders
 	if *flagFarm && only == "" {
-		only = strings.Join([]string{keyBare, keyPlugin, keyPluginConcurrent}, ",") // the exporter's requests are not recorded
+		only = keyBare + "," + keyPlugin + "," + keyPluginConcurrent // the exporter's requests are not recorded
 	}
-	for key := range strings.SplitSeq(only, ",") { // a misspelt contender would leave a long run without it
-		if only != "" && !slices.Contains(contenderKeys, key) {
+	var chosen []string
+	if only != "" {
+		chosen = strings.Split(only, ",")
+	}
+	for _, key := range chosen { // a misspelt contender would leave a long run without it
+		if !slices.Contains(contenderKeys, key) {
 			b.Fatalf("-fleet.contenders: no contender %q; the contenders are %s", key, strings.Join(contenderKeys, ", "))
 		}
 	}
 	selected := func(key string) bool {
-		return only == "" || slices.Contains(strings.Split(only, ","), key)
+		return chosen == nil || slices.Contains(chosen, key)
 	}
 	concurrency := *flagConcurrency
 	// Every node costs a socket in the contender and in the server; children inherit the limit.
