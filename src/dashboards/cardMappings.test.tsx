@@ -55,6 +55,8 @@ const ALWAYS_KEPT: Record<string, string[]> = { card: ['node'], siblings: ['node
  */
 function selectedFrame(queryType: string, fields: string[]): DataFrameJSON {
   const frame = backendFrameJSON(queryType);
+  // NaN and ±Inf travel as entities, indexed by column: this cut would misplace them.
+  expect(frame.data!.entities).toBeUndefined();
   const wanted = new Set([...ALWAYS_KEPT[queryType], ...fields]);
   const kept = frame.schema!.fields.flatMap((field, i) => (wanted.has(field.name) ? [i] : []));
   expect(kept.map((i) => frame.schema!.fields[i].name).sort()).toEqual([...wanted].sort());
@@ -90,9 +92,9 @@ function panelFrame(panel: Panel, node: string, status?: string): DataFrame {
 
 describe("the test's cut of the golden frames", () => {
   it("is the backend's own selection (pkg/frames/testdata/card-selected.jsonc)", () => {
+    // What TestSelectedCardFieldsGolden (pkg/frames) asks for.
     const backend = backendFrameJSON('card-selected');
-    const names = backend.schema!.fields.map((f) => f.name);
-    const cut = selectedFrame('card', names);
+    const cut = selectedFrame('card', ['status', 'rewrite_in_progress']);
     expect(cut.schema!.fields).toEqual(backend.schema!.fields);
     const nodes = backend.data!.values[0];
     expect(nodes.length).toBeGreaterThan(1);

@@ -109,13 +109,14 @@ func BenchmarkFleet(b *testing.B) {
 		only = keyBare + "," + keyPlugin + "," + keyPluginConcurrent // the exporter's requests are not recorded
 	}
 	var chosen []string
-	if only != "" {
-		chosen = strings.Split(only, ",")
-	}
-	for _, key := range chosen { // a misspelt contender would leave a long run without it
-		if !slices.Contains(contenderKeys, key) {
+	for key := range strings.SplitSeq(only, ",") {
+		if key = strings.TrimSpace(key); key == "" {
+			continue
+		}
+		if !slices.Contains(contenderKeys, key) { // a misspelt contender would leave a long run without it
 			b.Fatalf("-fleet.contenders: no contender %q; the contenders are %s", key, strings.Join(contenderKeys, ", "))
 		}
+		chosen = append(chosen, key)
 	}
 	selected := func(key string) bool {
 		return chosen == nil || slices.Contains(chosen, key)
@@ -290,7 +291,7 @@ func BenchmarkFleet(b *testing.B) {
 // runContender starts the contender, makes the warm-up polls, then the timed ones between two
 // snapshots of the servers' counters, and reports.
 func runContender(b *testing.B, f *fleet, c contender) row {
-	if c.name == "bare" {
+	if c.key == keyBare {
 		// The bare fan-out runs in this process: start its peak afresh, from the harness's live
 		// heap alone (what earlier contenders left behind is collected and returned first).
 		runtime.GC()
